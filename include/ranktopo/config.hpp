@@ -1,0 +1,91 @@
+// ranktopo — the topology config: vLLM / vllm-ascend options, by their own names.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace ranktopo {
+
+/// The options that decide the reference's groups. Names and defaults are
+/// vLLM's and vllm-ascend's (see shared/golden/README.md); world_size has no
+/// default and must be set.
+struct config {
+    int world_size = 0;
+    int tensor_parallel_size = 1;
+    int data_parallel_size = 1;
+    int pipeline_parallel_size = 1;
+    int prefill_context_parallel_size = 1;
+    int local_rank = 0;  ///< node-local rank; only the p_tp group's name depends on it
+    int pd_tp_ratio = 1;
+    int pd_head_ratio = 1;
+    int num_head_replica = 1;
+    bool is_kv_producer = false;
+    int oproj_tensor_parallel_size = 0;  ///< 0 = off
+    int lmhead_tensor_parallel_size = 0;
+    int embedding_tensor_parallel_size = 0;
+    int mlp_tensor_parallel_size = 0;
+    bool flashcomm2_enabled = false;
+    int flashcomm2_oproj_tensor_parallel_size = 1;
+    bool layer_sharding = false;
+    bool dsa_cp_layer_shard = false;
+    bool dynamic_eplb = false;
+    bool multistream_overlap_gate = false;
+
+    friend constexpr bool operator==(const config&, const config&) = default;
+};
+
+/// How an option may be set: 0 only where it means "off".
+enum class option_domain { required_positive, positive, off_or_positive, non_negative, boolean };
+
+/// One config option: its key, what it means, where it lives.
+struct option_info {
+    std::string_view name;
+    option_domain domain;
+    int config::*integer = nullptr;  ///< set for integer options
+    bool config::*boolean = nullptr;  ///< set for boolean options
+    std::string_view help;
+};
+
+/// Every option, in the order of shared/golden/README.md.
+inline constexpr std::array<option_info, 20> options{{
+    {"world_size", option_domain::required_positive, &config::world_size, nullptr,
+     "number of ranks N (required)"},
+    {"tensor_parallel_size", option_domain::positive, &config::tensor_parallel_size, nullptr, "T"},
+    {"data_parallel_size", option_domain::positive, &config::data_parallel_size, nullptr, "D"},
+    {"pipeline_parallel_size", option_domain::positive, &config::pipeline_parallel_size, nullptr, "P"},
+    {"prefill_context_parallel_size", option_domain::positive, &config::prefill_context_parallel_size, nullptr,
+     "C"},
+    {"local_rank", option_domain::non_negative, &config::local_rank, nullptr,
+     "node-local rank, names the p_tp group"},
+    {"pd_tp_ratio", option_domain::positive, &config::pd_tp_ratio, nullptr, "prefill TP / decode TP"},
+    {"pd_head_ratio", option_domain::positive, &config::pd_head_ratio, nullptr, "p_tp is built when > 1"},
+    {"num_head_replica", option_domain::positive, &config::num_head_replica, nullptr, "KV head replicas"},
+    {"is_kv_producer", option_domain::boolean, nullptr, &config::is_kv_producer, "prefill (KV producer) node"},
+    {"oproj_tensor_parallel_size", option_domain::off_or_positive, &config::oproj_tensor_parallel_size, nullptr,
+     "fine-grained TP for o_proj, 0 = off"},
+    {"lmhead_tensor_parallel_size", option_domain::off_or_positive, &config::lmhead_tensor_parallel_size,
+     nullptr, "fine-grained TP for lm_head, 0 = off"},
+    {"embedding_tensor_parallel_size", option_domain::off_or_positive, &config::embedding_tensor_parallel_size,
+     nullptr, "fine-grained TP for the embedding, 0 = off"},
+    {"mlp_tensor_parallel_size", option_domain::off_or_positive, &config::mlp_tensor_parallel_size, nullptr,
+     "fine-grained TP for the MLP, 0 = off"},
+    {"flashcomm2_enabled", option_domain::boolean, nullptr, &config::flashcomm2_enabled, "FlashComm2 on"},
+    {"flashcomm2_oproj_tensor_parallel_size", option_domain::positive,
+     &config::flashcomm2_oproj_tensor_parallel_size, nullptr, "FlashComm2 o_proj TP size S"},
+    {"layer_sharding", option_domain::boolean, nullptr, &config::layer_sharding, "shard_weight group on"},
+    {"dsa_cp_layer_shard", option_domain::boolean, nullptr, &config::dsa_cp_layer_shard,
+     "DSA context parallel with layer sharding"},
+    {"dynamic_eplb", option_domain::boolean, nullptr, &config::dynamic_eplb, "dynamic EPLB group on"},
+    {"multistream_overlap_gate", option_domain::boolean, nullptr, &config::multistream_overlap_gate,
+     "fc3_quant_x group on"},
+}};
+
+/// The option called `name`, or nullptr.
+[[nodiscard]] constexpr const option_info* find_option(std::string_view name) noexcept {
+    for (const option_info& o : options) {
+        if (o.name == name) return &o;
+    }
+    return nullptr;
+}
+
+}  // namespace ranktopo

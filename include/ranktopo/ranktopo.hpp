@@ -1,0 +1,11 @@
+// ranktopo — the whole header-only core: layouts, families, config, plan.
+#pragma once
+
+#include "ranktopo/config.hpp"
+#include "ranktopo/error.hpp"
+#include "ranktopo/families.hpp"
+#include "ranktopo/family.hpp"
+#include "ranktopo/layout.hpp"
+#include "ranktopo/plan.hpp"
+#include "ranktopo/validate.hpp"
+#include "ranktopo/version.hpp"
