@@ -1,0 +1,34 @@
+// ranktopo — JSON in and out (compiled part: ranktopo::ranktopo).
+//
+// The config is a flat JSON object with the option names of config.hpp; the
+// plan is written as the golden fixtures' expected part, streamed, so the
+// two compare by plain JSON equality.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include "ranktopo/config.hpp"
+#include "ranktopo/plan.hpp"
+
+namespace ranktopo {
+
+/// Parses a flat JSON object into a config, applied over `base`. Unknown
+/// keys, wrong types, out-of-range values and sizes that must be positive
+/// throw config_error naming the key and value. Shapes are checked later, by
+/// make_plan() / validate().
+[[nodiscard]] config parse_config(std::string_view json_text, const config& base = {});
+
+/// Applies "key=value" (value: an integer, or true / false) to `c`; throws
+/// config_error naming the key and value.
+void set_option(config& c, std::string_view assignment);
+
+/// The config as a flat JSON object with every key.
+[[nodiscard]] std::string to_json(const config& c);
+
+/// Writes `p` as {"creations": [...], "handles": {...}, "destroy_order": [...]},
+/// without building a document in memory.
+void write_plan_json(std::ostream& out, const plan& p);
+
+}  // namespace ranktopo
