@@ -1,0 +1,59 @@
+// vLLM's own families against the examples of shared/reference/layouts.md.
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "ranktopo/families.hpp"
+#include "test_support.hpp"
+
+using groups = std::vector<std::vector<int>>;
+
+namespace {
+
+ranktopo::config d2_p2_t4() {
+    ranktopo::config c;
+    c.world_size = 16;
+    c.data_parallel_size = 2;
+    c.pipeline_parallel_size = 2;
+    c.tensor_parallel_size = 4;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("base families: the layouts.md example D=2 P=2 C=1 T=4", "[families]") {
+    const ranktopo::config c = d2_p2_t4();
+    namespace f = ranktopo::families;
+    CHECK(f::pp(c).to_vectors() == groups{{0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {11, 15}});
+    CHECK(f::dp(c).to_vectors() == groups{{0, 8}, {4, 12}, {1, 9}, {5, 13}, {2, 10}, {6, 14}, {3, 11}, {7, 15}});
+    CHECK(f::ep(c).to_vectors() ==
+          groups{{0, 1, 2, 3, 8, 9, 10, 11}, {4, 5, 6, 7, 12, 13, 14, 15}});
+    CHECK(f::tp(c).to_vectors() == groups{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}, {12, 13, 14, 15}});
+    CHECK(f::world(c).to_vectors() == groups{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}});
+    CHECK(f::pcp(c).group_size() == 1);
+    CHECK(f::dcp(c, 2).to_vectors() == groups{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {12, 13}, {14, 15}});
+    CHECK_THROWS_AS(f::dcp(c, 3), ranktopo::config_error);
+}
+
+TEST_CASE("base families: pcp and external data parallelism", "[families]") {
+    ranktopo::config c;
+    c.world_size = 16;
+    c.prefill_context_parallel_size = 2;
+    c.tensor_parallel_size = 2;
+    c.data_parallel_size = 2;  // E = 2
+    namespace f = ranktopo::families;
+    CHECK(f::pcp(c).to_vectors() == groups{{0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10}, {9, 11}, {12, 14}, {13, 15}});
+    CHECK(f::dp(c).to_vectors() == groups{{0, 4}, {2, 6}, {1, 5}, {3, 7}, {8, 12}, {10, 14}, {9, 13}, {11, 15}});
+    CHECK(f::ep(c).to_vectors() == groups{{0, 1, 2, 3, 4, 5, 6, 7}, {8, 9, 10, 11, 12, 13, 14, 15}});
+    for (const auto& fam : {f::world(c), f::tp(c), f::pcp(c), f::pp(c), f::dp(c), f::ep(c), f::mc2(c)})
+        CHECK(ranktopo_test::family_invariant_violation(fam, 16).empty());
+}
+
+TEST_CASE("base families: an invalid config is refused with config_error", "[families]") {
+    ranktopo::config c;
+    c.world_size = 12;
+    c.tensor_parallel_size = 8;
+    CHECK_THROWS_AS(ranktopo::families::tp(c), ranktopo::config_error);
+    CHECK_THROWS_WITH(ranktopo::families::tp(c), Catch::Contains("world_size (12)") &&
+                                                     Catch::Contains("tensor_parallel_size"));
+}

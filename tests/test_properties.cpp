@@ -1,0 +1,181 @@
+// Every config with world size <= 64: every factorization N = E·D·P·C·T and,
+// on each, every value of each family's options (and mixes of them). The
+// library must agree with the literal model of the reference on what it
+// serves and what it refuses, and every family it builds must partition the
+// world with a lookup that agrees with enumeration.
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "ranktopo/io.hpp"
+#include "ranktopo/ranktopo.hpp"
+#include "reference_model.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+constexpr int max_world = 64;
+
+std::vector<int> divisors(int n) {
+    std::vector<int> out;
+    for (int d = 1; d <= n; ++d)
+        if (n % d == 0) out.push_back(d);
+    return out;
+}
+
+/// Every (D, P, C, T, E) with product N, as configs with nothing else on.
+std::vector<ranktopo::config> topologies(int max_n) {
+    std::vector<ranktopo::config> out;
+    for (int n = 1; n <= max_n; ++n)
+        for (int d : divisors(n))
+            for (int p : divisors(n / d))
+                for (int c : divisors(n / d / p))
+                    for (int t : divisors(n / d / p / c)) {
+                        ranktopo::config cfg;
+                        cfg.world_size = n;
+                        cfg.data_parallel_size = d;
+                        cfg.pipeline_parallel_size = p;
+                        cfg.prefill_context_parallel_size = c;
+                        cfg.tensor_parallel_size = t;
+                        out.push_back(cfg);
+                    }
+    return out;
+}
+
+/// Each option of each family over its whole useful range (one past the
+/// valid values, to hit the refusals too), and a few mixes.
+std::vector<ranktopo::config> variants(const ranktopo::config& base) {
+    std::vector<ranktopo::config> out{base};
+    const int N = base.world_size, T = base.tensor_parallel_size, D = base.data_parallel_size;
+    const auto add = [&](auto&& change) {
+        ranktopo::config c = base;
+        change(c);
+        out.push_back(c);
+    };
+    for (int ratio = 1; ratio <= 2 * T + 1; ++ratio)
+        for (int replicas = 1; replicas <= 4; ++replicas)
+            for (int local : {0, N / 2, N - 1})
+                add([&](ranktopo::config& c) {
+                    c.is_kv_producer = true;
+                    c.pd_head_ratio = 2;
+                    c.pd_tp_ratio = ratio;
+                    c.num_head_replica = replicas;
+                    c.local_rank = local;
+                });
+    add([](ranktopo::config& c) { c.pd_head_ratio = 2; });  // not a producer: no p_tp
+    add([](ranktopo::config& c) { c.is_kv_producer = true; });  // pd_head_ratio 1: no p_tp
+    for (int size = 1; size <= D + 1; ++size) {
+        add([&](ranktopo::config& c) { c.oproj_tensor_parallel_size = size; });
+        add([&](ranktopo::config& c) { c.mlp_tensor_parallel_size = size; });
+        for (int other : divisors(D))  // sharing between modules of equal size
+            add([&](ranktopo::config& c) {
+                c.lmhead_tensor_parallel_size = size;
+                c.embedding_tensor_parallel_size = other;
+                c.mlp_tensor_parallel_size = size;
+                c.oproj_tensor_parallel_size = other;
+            });
+    }
+    for (int s = 1; s <= T + 1; ++s)
+        for (int sharding = 0; sharding < 2; ++sharding)
+            add([&](ranktopo::config& c) {
+                c.flashcomm2_enabled = true;
+                c.flashcomm2_oproj_tensor_parallel_size = s;
+                c.layer_sharding = sharding == 1;
+                c.dsa_cp_layer_shard = s % 2 == 0;  // FlashComm2 takes precedence
+            });
+    add([](ranktopo::config& c) { c.flashcomm2_oproj_tensor_parallel_size = 2; });  // FlashComm2 off
+    add([](ranktopo::config& c) { c.layer_sharding = true; });
+    add([](ranktopo::config& c) {
+        c.layer_sharding = true;
+        c.dsa_cp_layer_shard = true;
+    });
+    add([](ranktopo::config& c) {
+        c.dynamic_eplb = true;
+        c.multistream_overlap_gate = true;
+    });
+    for (int s : divisors(T))
+        for (int size : divisors(D))
+            add([&](ranktopo::config& c) {  // everything on
+                c.is_kv_producer = true;
+                c.pd_head_ratio = 2;
+                c.pd_tp_ratio = T > 1 ? 2 : 1;
+                c.num_head_replica = 2;
+                c.local_rank = N - 1;
+                c.oproj_tensor_parallel_size = size;
+                c.lmhead_tensor_parallel_size = D / size;
+                c.embedding_tensor_parallel_size = size;
+                c.mlp_tensor_parallel_size = 1;
+                c.flashcomm2_enabled = true;
+                c.flashcomm2_oproj_tensor_parallel_size = s;
+                c.layer_sharding = true;
+                c.dynamic_eplb = true;
+                c.multistream_overlap_gate = true;
+            });
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("properties: every config up to 64 ranks agrees with the model of the reference", "[properties]") {
+    std::size_t served = 0;
+    std::size_t refused = 0;
+    for (const ranktopo::config& topology : topologies(max_world)) {
+        for (const ranktopo::config& c : variants(topology)) {
+            const std::optional<nlohmann::json> expected = ranktopo_test::reference_model(c);
+            const std::vector<ranktopo::problem> problems = ranktopo::validate(c);
+            if (expected.has_value() != problems.empty()) {
+                INFO(ranktopo::to_json(c));
+                INFO("validate: " << (problems.empty() ? std::string("ok") : problems.front().message));
+                FAIL("the library and the model disagree on whether the config can be served");
+            }
+            if (!expected) {
+                if (!problems.front().message.empty() && !problems.front().option.empty()) ++refused;
+                continue;
+            }
+            const ranktopo::plan p = ranktopo::make_plan(c);
+            std::ostringstream out;
+            ranktopo::write_plan_json(out, p);
+            if (nlohmann::json::parse(out.str()) != *expected) {
+                INFO(ranktopo::to_json(c));
+                CHECK(nlohmann::json::parse(out.str()) == *expected);
+                FAIL("plan differs from the model");
+            }
+            for (const ranktopo::creation& made : p.creations) {
+                const std::string violation = ranktopo_test::family_invariant_violation(made.groups, c.world_size);
+                if (!violation.empty()) {
+                    INFO(ranktopo::to_json(c) << " family " << made.name);
+                    FAIL(violation);
+                }
+            }
+            ++served;
+        }
+    }
+    INFO("served " << served << ", refused " << refused);
+    CHECK(served > 100000);
+    CHECK(refused > 10000);
+}
+
+TEST_CASE("properties: vLLM's families partition every valid world up to 64 ranks", "[properties]") {
+    namespace f = ranktopo::families;
+    std::size_t checked = 0;
+    for (const ranktopo::config& c : topologies(max_world)) {
+        std::vector<ranktopo::family> all{f::world(c), f::tp(c), f::pcp(c), f::pp(c),
+                                          f::dp(c),    f::ep(c), f::mc2(c)};
+        for (int k : divisors(c.tensor_parallel_size)) all.push_back(f::dcp(c, k));
+        for (const ranktopo::family& fam : all) {
+            const std::string violation = ranktopo_test::family_invariant_violation(fam, c.world_size);
+            if (!violation.empty()) {
+                INFO(ranktopo::to_json(c) << " family " << fam.describe());
+                FAIL(violation);
+            }
+            ++checked;
+        }
+        // Coordinates: rank = (((e·D + d)·P + p)·C + c)·T + t.
+        const ranktopo::layout x = ranktopo::coordinates(c);
+        for (int r = 0; r < c.world_size; ++r) REQUIRE(x(r) == r);
+    }
+    CHECK(checked > 30000);
+}
