@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# Installs what ranktopo needs to build, test and benchmark, from Debian's archive.
+# Installs what ranktopo needs to build, test and benchmark, from Debian's
+# archive: every package listed in scripts/packages/*.txt.
 set -euo pipefail
-packages=(
-  cmake ninja-build g++ pkg-config
-  libfmt-dev nlohmann-json3-dev catch2
-  libopenmpi-dev openmpi-bin
-)
+here="$(cd "$(dirname "$0")" && pwd)"
+mapfile -t packages < <(cat "$here"/packages/*.txt | sed -e 's/#.*//' -e '/^[[:space:]]*$/d')
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
