@@ -1,0 +1,197 @@
+// ranktopo — a topology's checks: axes per family, the reference's quirks
+// that apply, vllm-ascend's own rules, and groups that cross nodes.
+//
+// Everything is decided from the layouts: which axes vary inside a family's
+// groups comes from analyze_axes() against vLLM's coordinates (E, D, P, C, T),
+// and a quirk is reported when its effect shows in the layouts, not when a
+// hand-written condition on the sizes says so. Fast at 2^20 ranks: arithmetic
+// on modes, O(N) only where radices do not refine one another.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ranktopo/analysis.hpp"
+#include "ranktopo/config.hpp"
+#include "ranktopo/engine_checks.hpp"
+#include "ranktopo/families.hpp"
+#include "ranktopo/named_families.hpp"
+#include "ranktopo/plan.hpp"
+#include "ranktopo/validate.hpp"
+
+namespace ranktopo {
+
+/// Letters of vLLM's coordinate axes, in the order of coordinates(c).
+inline constexpr std::array<char, 5> axis_letters{'e', 'd', 'p', 'c', 't'};
+
+/// One family's analysis.
+struct family_check {
+    std::string name;
+    int group_count = 0;
+    int group_size = 0;
+    axis_analysis axes;              ///< against coordinates(c): e, d, p, c, t
+    int groups_crossing_nodes = -1;  ///< -1 unless ranks_per_node was given
+};
+
+enum class lint_kind {
+    mixes_axes,       ///< a family's groups mix pipeline stages or external replicas
+    reference_quirk,  ///< a known quirk of the reference shows in this config
+    engine_check,     ///< a vllm-ascend rule (engine_checks()) fails
+    note,             ///< not a warning: something the config cannot decide
+};
+
+struct lint_finding {
+    lint_kind kind = lint_kind::note;
+    std::vector<std::string> families;  ///< the families concerned, if any
+    std::string message;
+};
+
+struct lint_report {
+    config topology;
+    int ranks_per_node = 0;  ///< 0: not given
+    std::vector<family_check> families;
+    std::vector<lint_finding> warnings;
+    std::vector<lint_finding> notes;
+};
+
+namespace detail {
+
+/// The axes a family exists to span: every one for world, p for pp.
+[[nodiscard]] inline bool spans_by_design(std::string_view family_name, int axis) noexcept {
+    return family_name == "world" || (family_name == "pp" && axis == axis_p);
+}
+
+[[nodiscard]] inline const family_check* check_of(const lint_report& r, std::string_view name) noexcept {
+    for (const family_check& f : r.families)
+        if (f.name == name) return &f;
+    return nullptr;
+}
+
+inline void add_mixing_warnings(lint_report& r) {
+    for (const family_check& f : r.families) {
+        std::string what;
+        std::string counts;
+        for (const auto& [axis, label] : {std::pair{axis_p, "pipeline stages"}, std::pair{axis_e, "external replicas"}}) {
+            if (spans_by_design(f.name, axis) || f.axes.fixed(axis)) continue;
+            what += cat(what.empty() ? "" : " and ", label);
+            counts += cat(counts.empty() ? "" : ", ", axis_letters[static_cast<std::size_t>(axis)], " varies inside ",
+                          f.axes.varying_in(axis), " of ", f.group_count, " groups");
+        }
+        if (!what.empty()) {
+            r.warnings.push_back({lint_kind::mixes_axes, {f.name}, cat(f.name, " groups mix ", what, " (", counts, ")")});
+        }
+    }
+}
+
+inline void add_quirks(lint_report& r, const plan& p) {
+    const config& c = p.topology;
+    const auto mixes_stages = [&](std::string_view name) {
+        const family_check* f = check_of(r, name);
+        return f != nullptr && f->axes.varies(axis_p);
+    };
+    const auto present = [&](std::initializer_list<std::string_view> names) {
+        std::vector<std::string> out;
+        for (std::string_view n : names)
+            if (check_of(r, n) != nullptr) out.emplace_back(n);
+        return out;
+    };
+
+    if (mixes_stages("mc2")) {
+        r.warnings.push_back(
+            {lint_kind::reference_quirk, present({"mc2", "dynamic_eplb", "fc3_quant_x"}),
+             cat("reference quirk: mc2 (and dynamic_eplb, fc3_quant_x) are consecutive blocks of D*C*T = ",
+                 c.data_parallel_size * c.prefill_context_parallel_size * c.tensor_parallel_size,
+                 " ranks, which span pipeline stages here; vLLM's ep groups keep one stage (upstream later "
+                 "switched to them)")});
+    }
+
+    std::vector<std::string> fine_grained;
+    for (const std::string& n : present({"otp", "lmheadtp", "emtp", "mlptp"}))
+        if (mixes_stages(n)) fine_grained.push_back(n);
+    if (!fine_grained.empty()) {
+        r.warnings.push_back(
+            {lint_kind::reference_quirk, fine_grained,
+             "reference quirk: the fine-grained TP grid is pp-major (p*D*T + d*T + t), so its groups take ranks "
+             "of different pipeline stages where vLLM's dp-major grid would take DP replicas of one stage"});
+    }
+
+    if (mixes_stages("shard_weight")) {
+        r.warnings.push_back(
+            {lint_kind::reference_quirk, {"shard_weight"},
+             cat("reference quirk: shard_weight views the module-TP rows, in vLLM's order, as (P, G) = (",
+                 c.pipeline_parallel_size, ", ...), so its groups follow row order rather than the pipeline stage")});
+    }
+
+    if (p.handle(accessor::p_tp).source == binding::kind::created) {
+        const family& p_tp = p.creations[static_cast<std::size_t>(p.handle(accessor::p_tp).creation)].groups;
+        // The same all-to-all groups with the pipeline counted among the
+        // replicas (D*P*C, upstream's later fix): does the size differ?
+        if (c.num_head_replica > 1) {
+            const std::int64_t replicas = std::int64_t{c.data_parallel_size} * c.pipeline_parallel_size *
+                                          c.prefill_context_parallel_size * c.num_head_replica;
+            const int remote = c.tensor_parallel_size / c.pd_tp_ratio;
+            const std::int64_t fixed_size =
+                (c.world_size % replicas == 0 && remote > 0) ? (c.world_size / replicas) / remote : 0;
+            if (fixed_size != p_tp.group_size()) {
+                r.warnings.push_back(
+                    {lint_kind::reference_quirk, {"p_tp"},
+                     cat("reference quirk: p_tp counts D*C = ",
+                         c.data_parallel_size * c.prefill_context_parallel_size,
+                         " head replicas, leaving the pipeline out: its all-to-all groups have ", p_tp.group_size(),
+                         " ranks where D*P*C replicas would give ",
+                         fixed_size > 0 ? std::to_string(fixed_size) : std::string("no valid grouping"))});
+            }
+        }
+        if (r.ranks_per_node > 0) {
+            int misnamed = 0;
+            for (int rank = 0; rank < c.world_size; ++rank) {
+                if (p_tp.locate(rank).group != p_tp.locate(rank % r.ranks_per_node).group) ++misnamed;
+            }
+            if (misnamed > 0) {
+                r.warnings.push_back(
+                    {lint_kind::reference_quirk, {"p_tp"},
+                     cat("reference quirk: p_tp is named after the group of local_rank, so with ", r.ranks_per_node,
+                         " ranks per node ", misnamed, " of ", c.world_size,
+                         " ranks create a p_tp_<i> whose i is not their own group's index")});
+            }
+        } else {
+            r.notes.push_back({lint_kind::note, {"p_tp"},
+                               "p_tp is named after the group of local_rank, not of the global rank: give "
+                               "--ranks-per-node to count the ranks whose name is wrong on a multi-node run"});
+        }
+    }
+}
+
+}  // namespace detail
+
+/// Checks `c`: per family (vLLM's and the plan's) the axes that vary inside
+/// its groups and, with ranks_per_node > 0, the groups that cross nodes
+/// (node = rank / ranks_per_node); warnings for families mixing pipeline
+/// stages or external replicas, for reference quirks that apply and for
+/// failing engine_checks(); notes for what the config cannot decide.
+/// Throws config_error if the reference cannot serve `c`.
+[[nodiscard]] inline lint_report lint(const config& c, int ranks_per_node = 0) {
+    const plan p = make_plan(c);
+    const layout x = coordinates(c);
+    lint_report r;
+    r.topology = c;
+    r.ranks_per_node = ranks_per_node > 0 ? ranks_per_node : 0;
+    for (const named_family& f : enabled_families(p)) {
+        family_check check{f.name, f.groups.group_count(), f.groups.group_size(), analyze_axes(f.groups, x), -1};
+        if (r.ranks_per_node > 0) check.groups_crossing_nodes = groups_crossing_nodes(f.groups, r.ranks_per_node);
+        r.families.push_back(std::move(check));
+    }
+    detail::add_mixing_warnings(r);
+    detail::add_quirks(r, p);
+    for (problem& failed : engine_checks(c)) {
+        r.warnings.push_back({lint_kind::engine_check, {}, "vllm-ascend would refuse: " + failed.message});
+    }
+    for (problem& open : engine_checks_undecided(c)) {
+        r.notes.push_back({lint_kind::note, {}, "vllm-ascend rule not decided: " + open.message});
+    }
+    return r;
+}
+
+}  // namespace ranktopo
