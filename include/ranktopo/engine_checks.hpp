@@ -73,9 +73,9 @@ namespace ranktopo {
     std::vector<problem> out;
     if (c.oproj_tensor_parallel_size > 0) {
         out.push_back({"oproj_tensor_parallel_size",
-                       cat("oproj_tensor_parallel_size (", c.oproj_tensor_parallel_size,
-                           ") needs graph mode", c.is_kv_producer ? "" : " and a KV consumer (decode) node",
-                           ": the config carries neither")});
+                       cat("oproj_tensor_parallel_size (", c.oproj_tensor_parallel_size, ") needs graph mode",
+                           c.is_kv_producer ? ", which the config does not carry"
+                                            : " and a KV consumer (decode) node: the config carries neither")});
     }
     if (c.flashcomm2_enabled && !c.is_kv_producer) {
         out.push_back({"flashcomm2_enabled",

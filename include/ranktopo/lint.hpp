@@ -76,7 +76,7 @@ inline void add_mixing_warnings(lint_report& r) {
         for (const auto& [axis, label] : {std::pair{axis_p, "pipeline stages"}, std::pair{axis_e, "external replicas"}}) {
             if (spans_by_design(f.name, axis) || f.axes.fixed(axis)) continue;
             what += cat(what.empty() ? "" : " and ", label);
-            counts += cat(counts.empty() ? "" : ", ", axis_letters[static_cast<std::size_t>(axis)], " varies inside ",
+            counts += cat(counts.empty() ? "" : ", ", std::string(1, axis_letters[static_cast<std::size_t>(axis)]), " varies inside ",
                           f.axes.varying_in(axis), " of ", f.group_count, " groups");
         }
         if (!what.empty()) {

@@ -26,6 +26,12 @@ struct named_family {
     family groups;
 };
 
+/// The accessors in the order the reference creates their groups.
+inline constexpr std::array<accessor, accessor_count> creation_sequence{
+    accessor::p_tp,           accessor::mc2,          accessor::dynamic_eplb, accessor::otp,
+    accessor::lmhead_tp,      accessor::embed_tp,     accessor::mlp_tp,       accessor::flashcomm2_otp,
+    accessor::flashcomm2_odp, accessor::shard_weight, accessor::fc3_quant_x};
+
 /// vLLM's own families, in the order tools list them.
 inline constexpr std::array<std::string_view, 6> vllm_family_names{"world", "tp", "pp", "dp", "pcp", "ep"};
 
@@ -49,10 +55,10 @@ inline constexpr std::array<std::string_view, 6> vllm_family_names{"world", "tp"
         const creation& made = p.creations[i];
         named_family entry{made.name, made.name, {}, family_origin::reference, made.groups};
         if (made.name.starts_with("p_tp_")) entry.name = "p_tp";  // named after a group index
-        for (std::size_t a = 0; a < accessor_count; ++a) {
-            const binding& b = p.handles[a];
+        for (accessor a : creation_sequence) {
+            const binding& b = p.handle(a);
             if (b.source == binding::kind::created && b.creation == static_cast<int>(i)) {
-                entry.accessors.emplace_back(accessor_names[a]);
+                entry.accessors.emplace_back(name(a));
             }
         }
         out.push_back(std::move(entry));

@@ -1,0 +1,285 @@
+// ranktopo tool — shared command-line pieces.
+#include "cli.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "ranktopo/io.hpp"
+#include "ranktopo/named_families.hpp"
+#include "ranktopo/plan.hpp"
+
+namespace ranktopo_cli {
+
+std::optional<std::string> arguments::value(std::string_view arg, std::string_view name) {
+    if (arg == name) {
+        if (done()) throw usage_error{std::string(name) + " needs a value"};
+        return std::string(take());
+    }
+    if (arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=') {
+        return std::string(arg.substr(name.size() + 1));
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+std::string read_all(std::istream& in) {
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+bool config_input::take(arguments& args, std::string_view arg) {
+    if (auto v = args.value(arg, "--config")) {
+        file = *v;
+        if (file.empty()) throw usage_error{"--config needs a file name, or '-' for standard input"};
+    } else if (auto s = args.value(arg, "--set")) {
+        settings.push_back(*s);
+    } else if (arg == "--example") {
+        example = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+ranktopo::config config_input::load() const {
+    if (!file.empty() && example) throw usage_error{"--config and --example exclude each other"};
+    ranktopo::config c = example ? example_config() : ranktopo::config{};
+    if (!file.empty()) {
+        std::string text;
+        if (file == "-") {
+            text = read_all(std::cin);
+        } else {
+            std::ifstream in(file, std::ios::binary);
+            if (!in) throw usage_error{"cannot open config file '" + file + "'"};
+            text = read_all(in);
+        }
+        c = ranktopo::parse_config(text, c);
+    }
+    for (const std::string& s : settings) ranktopo::set_option(c, s);
+    if (c.world_size == 0) {
+        throw usage_error{"world_size is required: give --config FILE, --example or --set world_size=N"};
+    }
+    return c;
+}
+
+bool output_options::take(arguments& args, std::string_view arg) {
+    if (auto f = args.value(arg, "--format")) {
+        if (*f == "text") format = output_format::text;
+        else if (*f == "json") format = output_format::json;
+        else throw usage_error{"--format must be text or json, got '" + *f + "'"};
+        return true;
+    }
+    if (arg == "--color" || arg == "--colour") {  // bare: always, as in GNU tools
+        color = color_mode::always;
+        return true;
+    }
+    std::optional<std::string> c = args.value(arg, "--color");
+    if (!c) c = args.value(arg, "--colour");
+    if (!c) return false;
+    if (*c == "auto") color = color_mode::automatic;
+    else if (*c == "always") color = color_mode::always;
+    else if (*c == "never") color = color_mode::never;
+    else throw usage_error{"--color must be auto, always or never, got '" + *c + "'"};
+    return true;
+}
+
+bool output_options::colored() const {
+    if (format == output_format::json) return false;
+    switch (color) {
+        case color_mode::always: return true;
+        case color_mode::never: return false;
+        case color_mode::automatic: break;
+    }
+    const char* term = std::getenv("TERM");
+    return isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
+           !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+int parse_int(std::string_view option, std::string_view text, int minimum) {
+    int value = 0;
+    const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (status == std::errc::result_out_of_range) {
+        throw usage_error{fmt::format("{} ({}) is outside the range of a 32-bit int", option, text)};
+    }
+    if (status != std::errc{} || end != text.data() + text.size()) {
+        throw usage_error{fmt::format("{} must be an integer, got '{}'", option, text)};
+    }
+    if (value < minimum) throw usage_error{fmt::format("{} ({}) must be at least {}", option, value, minimum)};
+    return value;
+}
+
+ranktopo::config example_config() {
+    ranktopo::config c;
+    c.world_size = 16;
+    c.tensor_parallel_size = 4;
+    c.data_parallel_size = 2;
+    c.pipeline_parallel_size = 2;
+    c.is_kv_producer = true;
+    c.pd_head_ratio = 2;
+    c.pd_tp_ratio = 2;
+    c.num_head_replica = 2;
+    c.oproj_tensor_parallel_size = 2;
+    c.lmhead_tensor_parallel_size = 1;
+    c.embedding_tensor_parallel_size = 2;
+    c.mlp_tensor_parallel_size = 2;
+    c.flashcomm2_enabled = true;
+    c.flashcomm2_oproj_tensor_parallel_size = 2;
+    c.layer_sharding = true;
+    c.dynamic_eplb = true;
+    c.multistream_overlap_gate = true;
+    return c;
+}
+
+const std::string_view input_help =
+    "Input (the file or example first, then each --set over it):\n"
+    "  --config FILE   a flat JSON object of options; '-' reads standard input\n"
+    "  --example       a built-in config with most families on (16 ranks)\n"
+    "  --set KEY=VAL   set one option (an integer, or true / false); repeatable\n";
+
+const std::string_view output_help =
+    "Output:\n"
+    "  --format text|json      text for people (default), JSON for scripts\n"
+    "  --color auto|always|never\n"
+    "                          colour text output; auto (default): only when standard\n"
+    "                          output is a terminal and NO_COLOR is unset\n";
+
+void print_options(std::string& out) {
+    out += "Options (JSON keys and --set keys; vLLM / vllm-ascend names):\n";
+    const ranktopo::config defaults;
+    for (const ranktopo::option_info& o : ranktopo::options) {
+        std::string def = o.boolean != nullptr ? (defaults.*o.boolean ? "true" : "false")
+                                               : std::to_string(defaults.*o.integer);
+        if (o.domain == ranktopo::option_domain::required_positive) def = "required";
+        out += fmt::format("  {:<40}default {}; {}\n", o.name, def, o.help);
+    }
+}
+
+std::string paint(bool on, fmt::text_style style, std::string_view text) {
+    return on ? fmt::format(style, "{}", text) : std::string(text);
+}
+
+fmt::rgb group_color(int group, int group_count) {
+    static constexpr std::uint32_t set3[12] = {0x8dd3c7, 0xffffb3, 0xbebada, 0xfb8072, 0x80b1d3, 0xfdb462,
+                                               0xb3de69, 0xfccde5, 0xd9d9d9, 0xbc80bd, 0xccebc5, 0xffed6f};
+    if (group_count <= 12) return fmt::rgb(set3[group]);
+    // Golden-angle hues at a light, even tone, so neighbours differ and text stays readable.
+    const double hue = std::fmod(group * 137.508, 360.0) / 60.0;
+    const double saturation = 0.55, lightness = 0.78;
+    const double chroma = (1 - std::abs(2 * lightness - 1)) * saturation;
+    const double x = chroma * (1 - std::abs(std::fmod(hue, 2.0) - 1));
+    double r = 0, g = 0, b = 0;
+    switch (static_cast<int>(hue)) {
+        case 0: r = chroma, g = x; break;
+        case 1: r = x, g = chroma; break;
+        case 2: g = chroma, b = x; break;
+        case 3: g = x, b = chroma; break;
+        case 4: r = x, b = chroma; break;
+        default: r = chroma, b = x; break;
+    }
+    const double m = lightness - chroma / 2;
+    const auto byte = [&](double v) { return static_cast<std::uint8_t>(std::lround((v + m) * 255)); };
+    return {byte(r), byte(g), byte(b)};
+}
+
+std::string hex(fmt::rgb color) { return fmt::format("#{:02x}{:02x}{:02x}", color.r, color.g, color.b); }
+
+std::string sizes(const ranktopo::config& c) {
+    const int E = c.world_size / (c.data_parallel_size * c.pipeline_parallel_size * c.prefill_context_parallel_size *
+                                  c.tensor_parallel_size);
+    return fmt::format("E={} D={} P={} C={} T={}", E, c.data_parallel_size, c.pipeline_parallel_size,
+                       c.prefill_context_parallel_size, c.tensor_parallel_size);
+}
+
+std::string family_names(const ranktopo::config& c) {
+    std::string out;
+    for (const ranktopo::named_family& f : ranktopo::enabled_families(ranktopo::make_plan(c))) {
+        out += (out.empty() ? "" : ", ") + f.name;
+    }
+    return out;
+}
+
+}  // namespace ranktopo_cli
+
+#include "commands.hpp"
+
+namespace ranktopo_cli {
+
+std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c, std::string_view family) {
+    std::vector<ranktopo::named_family> all = ranktopo::enabled_families(ranktopo::make_plan(c));
+    if (family.empty()) return all;
+    if (const ranktopo::named_family* f = ranktopo::find_family(all, family)) return {*f};
+    throw usage_error{fmt::format("unknown family '{}' (this config has: {})", family, family_names(c))};
+}
+
+void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families, bool one_family) {
+    const int n = c.world_size;
+    if (n > max_drawn_ranks) {
+        throw usage_error{fmt::format(
+            "{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
+            "groups, 'ranktopo lint' for each family's axes, or 'ranktopo plan' for every group as JSON",
+            n, command, max_drawn_ranks)};
+    }
+    if (!one_family && static_cast<long long>(n) * static_cast<long long>(families) > max_drawn_cells) {
+        throw usage_error{fmt::format(
+            "{} families of {} ranks are more than {} draws at once ({} cells); pick one with --family NAME "
+            "({}), or try 'ranktopo explain --rank R' or 'ranktopo lint'",
+            families, n, command, max_drawn_cells, family_names(c))};
+    }
+}
+
+}  // namespace ranktopo_cli
+
+namespace ranktopo_cli {
+
+std::string compact_ranks(const ranktopo::group_view& members, int max_runs) {
+    std::string out;
+    int runs = 0;
+    const auto emit = [&](int first, int step, int count) {
+        const auto item = [&](std::string text) { out += (out.empty() ? "" : ", ") + text; };
+        if (count >= 3 && step == 1) {
+            item(fmt::format("{}..{}", first, first + (count - 1)));
+        } else if (count >= 5) {
+            item(fmt::format("{}, {}, ..., {}", first, first + step, first + (count - 1) * step));
+        } else {
+            for (int i = 0; i < count; ++i) item(std::to_string(first + i * step));
+        }
+        ++runs;
+    };
+    const int size = members.size();
+    int first = members[0];
+    int step = 0;
+    int count = 1;
+    int i = 1;
+    for (; i < size; ++i) {
+        const int r = members[i];
+        if (count == 1) {
+            step = r - first;
+            count = 2;
+        } else if (r - (first + (count - 1) * step) == step) {
+            ++count;
+        } else {
+            emit(first, step, count);
+            first = r;
+            count = 1;
+            if (max_runs > 0 && runs >= max_runs) break;
+        }
+    }
+    if (i == size) {
+        emit(first, step, count);
+    } else {
+        out += fmt::format(", ... ({} ranks)", size);
+    }
+    return out;
+}
+
+}  // namespace ranktopo_cli

@@ -1,0 +1,102 @@
+// ranktopo tool — what every subcommand shares: the config input, output
+// options (format, colour), option parsing, errors and exit statuses.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/color.h>
+
+#include "ranktopo/config.hpp"
+#include "ranktopo/family.hpp"
+
+namespace ranktopo_cli {
+
+constexpr int exit_ok = 0;
+constexpr int exit_warnings = 1;  // lint only
+constexpr int exit_invalid = 2;
+
+/// More ranks than show and svg draw for one family, and in all.
+constexpr int max_drawn_ranks = 4096;
+constexpr long long max_drawn_cells = 16384;
+
+/// A bad command line: main prints it as one line and exits 2.
+struct usage_error {
+    std::string message;
+};
+
+/// The command line after the subcommand, read front to back.
+class arguments {
+public:
+    arguments(int argc, char** argv, int first) : args_(argv + first, argv + argc) {}
+
+    [[nodiscard]] bool done() const noexcept { return next_ >= args_.size(); }
+    /// The next argument, consumed.
+    std::string_view take() { return args_[next_++]; }
+    /// If `arg` is `name VALUE` or `name=VALUE`, consumes and returns VALUE.
+    std::optional<std::string> value(std::string_view arg, std::string_view name);
+
+private:
+    std::vector<std::string_view> args_;
+    std::size_t next_ = 0;
+};
+
+[[nodiscard]] inline bool is_help(std::string_view arg) noexcept { return arg == "--help" || arg == "-h"; }
+
+/// --config FILE|-, --example and --set key=value: the file (or the example)
+/// first, then every --set over it.
+struct config_input {
+    std::string file;
+    bool example = false;
+    std::vector<std::string> settings;
+
+    /// Consumes `arg` (and its value) if it is an input option.
+    bool take(arguments& args, std::string_view arg);
+    [[nodiscard]] ranktopo::config load() const;
+};
+
+enum class output_format { text, json };
+enum class color_mode { automatic, always, never };
+
+/// --format text|json and --color=auto|always|never.
+struct output_options {
+    output_format format = output_format::text;
+    color_mode color = color_mode::automatic;
+
+    bool take(arguments& args, std::string_view arg);
+    /// Colour on: never for JSON; under auto only when stdout is a terminal
+    /// (and NO_COLOR is unset, TERM is not "dumb").
+    [[nodiscard]] bool colored() const;
+};
+
+/// A positive or non-negative integer option value, or a usage_error naming the option.
+[[nodiscard]] int parse_int(std::string_view option, std::string_view text, int minimum);
+
+[[nodiscard]] ranktopo::config example_config();
+
+extern const std::string_view input_help;
+extern const std::string_view output_help;
+void print_options(std::string& out);
+
+/// `text` in `style` when `on`, else plain.
+[[nodiscard]] std::string paint(bool on, fmt::text_style style, std::string_view text);
+
+/// A colour per group: ColorBrewer's Set3 for up to 12 groups (readable
+/// under black text), evenly spread hues beyond.
+[[nodiscard]] fmt::rgb group_color(int group, int group_count);
+[[nodiscard]] std::string hex(fmt::rgb color);
+
+/// A group's ranks, short: runs of consecutive ranks as "8..11", longer
+/// progressions as "0, 4, ..., 28". With max_runs > 0, at most that many
+/// runs, then "... (N ranks)". Reads no more members than it prints.
+[[nodiscard]] std::string compact_ranks(const ranktopo::group_view& members, int max_runs = 0);
+
+/// "E=1 D=2 P=2 C=1 T=4".
+[[nodiscard]] std::string sizes(const ranktopo::config& c);
+
+/// The family names of `c`, for help and errors: "world, tp, ..., mc2".
+[[nodiscard]] std::string family_names(const ranktopo::config& c);
+
+}  // namespace ranktopo_cli

@@ -1,0 +1,172 @@
+// ranktopo lint: the axes inside each family's groups, warnings for mixed
+// stages or replicas, the reference's quirks and vllm-ascend's own rules,
+// and with --ranks-per-node the groups that cross nodes. Exit 1 on warnings.
+#include <algorithm>
+#include <iostream>
+#include <string>
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "grid.hpp"
+#include "ranktopo/lint.hpp"
+
+namespace ranktopo_cli {
+namespace {
+
+constexpr std::string_view lint_help =
+    "Usage: ranktopo lint [--ranks-per-node K] [--format text|json] [--color WHEN] INPUT\n\n"
+    "For every family of the config, which of vLLM's coordinate axes (e external replica,\n"
+    "d DP, p PP, c PCP, t TP) vary inside its groups and which stay fixed, computed from\n"
+    "the layouts. Warns about:\n"
+    "  - families whose groups mix pipeline stages or external replicas (but for world,\n"
+    "    and pp across stages);\n"
+    "  - the reference's known quirks that show in this config;\n"
+    "  - vllm-ascend's own config rules (ascend_config.py, utils.py) that the config\n"
+    "    breaks: these are not the layout's refusals, which exit 2.\n"
+    "Rules that need facts the config does not carry (graph mode, KV consumer) are notes.\n\n"
+    "  --ranks-per-node K  also count, per family, the groups that hold ranks of more\n"
+    "                      than one node (node = rank / K), and check p_tp's names\n\n"
+    "Exit status: 0 no warnings, 1 warnings, 2 invalid config or command line.\n\n";
+
+constexpr std::string_view lint_examples =
+    "\nExamples:\n"
+    "  ranktopo lint --example\n"
+    "  ranktopo lint --set world_size=32 --set data_parallel_size=4 --set pipeline_parallel_size=2 \\\n"
+    "                --set tensor_parallel_size=4 --ranks-per-node 8\n"
+    "  ranktopo lint --config topology.json --format json || echo 'see warnings'\n";
+
+std::string_view kind_name(ranktopo::lint_kind k) {
+    switch (k) {
+        case ranktopo::lint_kind::mixes_axes: return "mixes_axes";
+        case ranktopo::lint_kind::reference_quirk: return "reference_quirk";
+        case ranktopo::lint_kind::engine_check: return "engine_check";
+        case ranktopo::lint_kind::note: break;
+    }
+    return "note";
+}
+
+nlohmann::ordered_json to_json(const ranktopo::lint_report& r) {
+    const rank_grid grid(r.topology);
+    nlohmann::ordered_json j;
+    j["world_size"] = r.topology.world_size;
+    j["sizes"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
+    j["ranks_per_node"] = r.ranks_per_node > 0 ? nlohmann::ordered_json(r.ranks_per_node) : nlohmann::ordered_json();
+    j["families"] = nlohmann::ordered_json::array();
+    for (const ranktopo::family_check& f : r.families) {
+        nlohmann::ordered_json e;
+        e["name"] = f.name;
+        e["group_count"] = f.group_count;
+        e["group_size"] = f.group_size;
+        nlohmann::ordered_json axes;
+        for (std::size_t a = 0; a < ranktopo::axis_letters.size(); ++a) {
+            axes[std::string(1, ranktopo::axis_letters[a])] = f.axes.varying_in(static_cast<int>(a));
+        }
+        e["groups_varying"] = axes;
+        e["groups_crossing_nodes"] =
+            f.groups_crossing_nodes >= 0 ? nlohmann::ordered_json(f.groups_crossing_nodes) : nlohmann::ordered_json();
+        j["families"].push_back(e);
+    }
+    const auto findings = [](const std::vector<ranktopo::lint_finding>& list) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::array();
+        for (const ranktopo::lint_finding& w : list) {
+            out.push_back({{"kind", kind_name(w.kind)}, {"families", w.families}, {"message", w.message}});
+        }
+        return out;
+    };
+    j["warnings"] = findings(r.warnings);
+    j["notes"] = findings(r.notes);
+    return j;
+}
+
+std::string to_text(const ranktopo::lint_report& r, bool color) {
+    const ranktopo::config& c = r.topology;
+    const ranktopo::layout x = ranktopo::coordinates(c);
+    std::string out = paint(color, fmt::emphasis::bold, fmt::format("{} ranks: {}", c.world_size, sizes(c)));
+    std::string trivial;
+    for (int a = 0; a < 5; ++a)
+        if (x[a].extent == 1) trivial += (trivial.empty() ? "" : " ") + std::string(1, ranktopo::axis_letters[static_cast<std::size_t>(a)]);
+    if (!trivial.empty()) out += fmt::format("  (axes of size 1 left out: {})", trivial);
+    out += "\n\n";
+
+    struct row {
+        std::string name, shape, varies, fixed, crossing;
+    };
+    std::vector<row> rows{{"family", "groups", "varies", "fixed",
+                           r.ranks_per_node > 0 ? fmt::format("groups crossing nodes of {}", r.ranks_per_node) : ""}};
+    for (const ranktopo::family_check& f : r.families) {
+        row line{f.name, fmt::format("{} x {}", f.group_count, f.group_size), "", "", ""};
+        for (int a = 0; a < 5; ++a) {
+            if (x[a].extent == 1) continue;
+            std::string letter(1, ranktopo::axis_letters[static_cast<std::size_t>(a)]);
+            std::string& column = f.axes.fixed(a) ? line.fixed : line.varies;
+            if (f.axes.varies(a) && f.axes.varying_in(a) < f.group_count) {
+                letter += fmt::format("({}/{})", f.axes.varying_in(a), f.group_count);  // only some groups
+            }
+            column += (column.empty() ? "" : " ") + letter;
+        }
+        if (line.varies.empty()) line.varies = "-";
+        if (line.fixed.empty()) line.fixed = "-";
+        if (f.groups_crossing_nodes >= 0) line.crossing = fmt::format("{} of {}", f.groups_crossing_nodes, f.group_count);
+        rows.push_back(line);
+    }
+    std::size_t w[4] = {};
+    for (const row& l : rows) {
+        w[0] = std::max(w[0], l.name.size());
+        w[1] = std::max(w[1], l.shape.size());
+        w[2] = std::max(w[2], l.varies.size());
+        w[3] = std::max(w[3], l.fixed.size());
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const row& l = rows[i];
+        std::string line = fmt::format("{:<{}}  {:>{}}  {:<{}}  {:<{}}  {}", l.name, w[0], l.shape, w[1], l.varies,
+                                       w[2], l.fixed, w[3], l.crossing);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += (i == 0 ? paint(color, fmt::emphasis::bold, line) : line) + '\n';
+    }
+
+    const auto finding = [&](const ranktopo::lint_finding& f, std::string_view label, fmt::text_style style) {
+        std::string head(label);
+        if (f.kind != ranktopo::lint_kind::mixes_axes && !f.families.empty()) {
+            std::string names;
+            for (const std::string& n : f.families) names += (names.empty() ? "" : ", ") + n;
+            head += " [" + names + "]";
+        }
+        return paint(color, style, head + ":") + " " + f.message + '\n';
+    };
+    if (!r.warnings.empty() || !r.notes.empty()) out += '\n';
+    for (const ranktopo::lint_finding& f : r.warnings) out += finding(f, "warning", fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold);
+    for (const ranktopo::lint_finding& f : r.notes) out += finding(f, "note", fmt::fg(fmt::terminal_color::cyan));
+    out += fmt::format("\n{} warning{}, {} note{}\n", r.warnings.size(), r.warnings.size() == 1 ? "" : "s",
+                       r.notes.size(), r.notes.size() == 1 ? "" : "s");
+    return out;
+}
+
+}  // namespace
+
+int lint_command(arguments args) {
+    config_input input;
+    output_options output;
+    int ranks_per_node = 0;
+    while (!args.done()) {
+        const std::string_view arg = args.take();
+        if (is_help(arg)) {
+            std::cout << lint_help << input_help << '\n' << output_help << lint_examples;
+            return exit_ok;
+        }
+        if (input.take(args, arg) || output.take(args, arg)) continue;
+        if (auto v = args.value(arg, "--ranks-per-node")) {
+            ranks_per_node = parse_int("--ranks-per-node", *v, 1);
+            continue;
+        }
+        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+    }
+    const ranktopo::lint_report report = ranktopo::lint(input.load(), ranks_per_node);
+    std::cout << (output.format == output_format::json ? to_json(report).dump() + '\n'
+                                                       : to_text(report, output.colored()));
+    return report.warnings.empty() ? exit_ok : exit_warnings;
+}
+
+}  // namespace ranktopo_cli

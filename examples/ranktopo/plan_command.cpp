@@ -1,0 +1,40 @@
+// ranktopo plan: every creation, accessor and the destroy order, as JSON.
+#include <iostream>
+#include <string>
+
+#include "commands.hpp"
+#include "ranktopo/io.hpp"
+#include "ranktopo/plan.hpp"
+
+namespace ranktopo_cli {
+
+int plan_command(arguments args) {
+    config_input input;
+    while (!args.done()) {
+        const std::string_view arg = args.take();
+        if (is_help(arg)) {
+            std::string help =
+                "Usage: ranktopo plan [--config FILE | --example] [--set KEY=VALUE ...]\n\n"
+                "Prints the plan as one JSON object: {\"creations\": [{\"name\", \"groups\"}, ...],\n"
+                "\"handles\": {accessor: creation index or \"borrowed:tp\"}, \"destroy_order\": [...]},\n"
+                "the expected part of a golden fixture. An invalid config prints one line on\n"
+                "standard error and exits with status 2.\n\n";
+            help += input_help;
+            help += '\n';
+            print_options(help);
+            help +=
+                "\nExamples:\n"
+                "  ranktopo plan --example\n"
+                "  ranktopo plan --set world_size=16 --set tensor_parallel_size=4 --set data_parallel_size=4\n"
+                "  echo '{\"world_size\": 8, \"tensor_parallel_size\": 2}' | ranktopo plan --config -\n";
+            std::cout << help;
+            return exit_ok;
+        }
+        if (!input.take(args, arg)) throw usage_error{"unknown option '" + std::string(arg) + "'"};
+    }
+    const ranktopo::plan p = ranktopo::make_plan(input.load());
+    ranktopo::write_plan_json(std::cout, p);
+    return exit_ok;
+}
+
+}  // namespace ranktopo_cli

@@ -1,0 +1,144 @@
+// ranktopo show: each family as a table (group → ranks) and a rank grid.
+#include <algorithm>
+#include <iostream>
+#include <string>
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "grid.hpp"
+#include "ranktopo/plan.hpp"
+
+namespace ranktopo_cli {
+namespace {
+
+constexpr std::string_view show_help =
+    "Usage: ranktopo show [--family NAME] [--format text|json] [--color WHEN] INPUT\n\n"
+    "Prints each family of the config (vLLM's world, tp, pp, dp, pcp, ep, then the\n"
+    "plan's creations) as a table, group index -> ranks, and as a grid: one block per\n"
+    "external replica e, rows d p (DP x PP), columns c t (PCP x TP), each cell the group\n"
+    "of the rank there. Ranks are vLLM's: (((e*D + d)*P + p)*C + c)*T + t.\n\n"
+    "  --family NAME   only this family: a family name (world, tp, pp, dp, pcp, ep, p_tp,\n"
+    "                  mc2, dynamic_eplb, otp, lmheadtp, emtp, mlptp, flashcomm2_otp,\n"
+    "                  flashcomm2_odp, shard_weight, fc3_quant_x, as the config enables\n"
+    "                  them) or an accessor it serves (mlp_tp, lmhead_tp, embed_tp)\n\n"
+    "Draws at most 4096 ranks, and 16384 cells over all families; beyond, use --family,\n"
+    "'ranktopo explain --rank R', 'ranktopo lint' or 'ranktopo plan'.\n\n";
+
+constexpr std::string_view show_examples =
+    "\nExamples:\n"
+    "  ranktopo show --example --family mc2\n"
+    "  ranktopo show --set world_size=16 --set data_parallel_size=2 --set pipeline_parallel_size=2 \\\n"
+    "                --set tensor_parallel_size=4 --family dp\n"
+    "  ranktopo show --config topology.json --format json | jq '.families[].name'\n";
+
+std::string accessors_of(const ranktopo::named_family& f) {
+    std::string out;
+    for (const std::string& a : f.accessors) out += (out.empty() ? "" : ", ") + a;
+    return out;
+}
+
+void write_text(std::string& out, const ranktopo::config& c, const ranktopo::named_family& f, bool color) {
+    const ranktopo::family& groups = f.groups;
+    std::string heading = fmt::format("{}: {} group{} of {} rank{}; communicator \"{}\"", f.name,
+                                      groups.group_count(), groups.group_count() == 1 ? "" : "s",
+                                      groups.group_size(), groups.group_size() == 1 ? "" : "s", f.communicator);
+    if (!f.accessors.empty()) heading += "; accessors " + accessors_of(f);
+    out += paint(color, fmt::emphasis::bold, heading) + '\n';
+    out += fmt::format("  layout {}\n", groups.describe());
+
+    const int index_width = static_cast<int>(std::to_string(groups.group_count() - 1).size());
+    for (int g = 0; g < groups.group_count(); ++g) {
+        const std::string label = fmt::format("group {:>{}}", g, index_width);
+        out += fmt::format("  {}: {}\n", paint(color, fmt::fg(group_color(g, groups.group_count())) , label),
+                           compact_ranks(groups.group(g)));
+    }
+
+    const rank_grid grid(c);
+    int width = index_width;
+    for (int col = 0; col < grid.columns(); ++col) width = std::max(width, static_cast<int>(grid.column_label(col).size()));
+    int label_width = 0;
+    for (int row = 0; row < grid.rows(); ++row) label_width = std::max(label_width, static_cast<int>(grid.row_label(row).size()));
+    label_width = std::max(label_width, static_cast<int>(grid.block_label(grid.blocks() - 1).size()));
+    const std::string gap = color ? " " : "";  // coloured cells get a margin inside their background
+    for (int block = 0; block < grid.blocks(); ++block) {
+        out += fmt::format("\n  {:<{}}", grid.block_label(block), label_width);
+        for (int col = 0; col < grid.columns(); ++col) out += fmt::format(" {}{:>{}}{}", gap, grid.column_label(col), width, gap);
+        out += '\n';
+        for (int row = 0; row < grid.rows(); ++row) {
+            out += fmt::format("  {:<{}}", grid.row_label(row), label_width);
+            for (int col = 0; col < grid.columns(); ++col) {
+                const int g = groups.locate(grid.rank(block, row, col)).group;
+                const std::string cell = fmt::format("{}{:>{}}{}", gap, g, width, gap);
+                out += ' ' + paint(color, fmt::bg(group_color(g, groups.group_count())) | fmt::fg(fmt::color::black), cell);
+            }
+            out += '\n';
+        }
+    }
+}
+
+nlohmann::ordered_json to_json(const ranktopo::named_family& f) {
+    const ranktopo::family& groups = f.groups;
+    nlohmann::ordered_json j;
+    j["name"] = f.name;
+    j["origin"] = f.origin == ranktopo::family_origin::vllm ? "vllm" : "reference";
+    j["communicator"] = f.communicator;
+    j["accessors"] = f.accessors;
+    j["group_count"] = groups.group_count();
+    j["group_size"] = groups.group_size();
+    j["layout"] = groups.describe();
+    j["groups"] = groups.to_vectors();
+    std::vector<int> group_of(static_cast<std::size_t>(groups.world_size()));
+    for (int r = 0; r < groups.world_size(); ++r) group_of[static_cast<std::size_t>(r)] = groups.locate(r).group;
+    j["group_of_rank"] = group_of;
+    return j;
+}
+
+}  // namespace
+
+int show_command(arguments args) {
+    config_input input;
+    output_options output;
+    std::string family;
+    while (!args.done()) {
+        const std::string_view arg = args.take();
+        if (is_help(arg)) {
+            std::cout << show_help << input_help << '\n' << output_help << show_examples;
+            return exit_ok;
+        }
+        if (input.take(args, arg) || output.take(args, arg)) continue;
+        if (auto v = args.value(arg, "--family")) {
+            family = *v;
+            if (family.empty()) throw usage_error{"--family needs a name"};
+            continue;
+        }
+        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+    }
+    const ranktopo::config c = input.load();
+    const std::vector<ranktopo::named_family> shown = chosen_families(c, family);
+    check_drawable("show", c, shown.size(), !family.empty());
+
+    std::string out;
+    if (output.format == output_format::json) {
+        nlohmann::ordered_json j;
+        j["world_size"] = c.world_size;
+        const rank_grid grid(c);
+        j["coordinates"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
+        j["families"] = nlohmann::ordered_json::array();
+        for (const ranktopo::named_family& f : shown) j["families"].push_back(to_json(f));
+        out = j.dump() + '\n';
+    } else {
+        const bool color = output.colored();
+        out = paint(color, fmt::emphasis::bold, fmt::format("{} ranks: {}", c.world_size, sizes(c))) + '\n';
+        for (const ranktopo::named_family& f : shown) {
+            out += '\n';
+            write_text(out, c, f, color);
+        }
+    }
+    std::cout << out;
+    return exit_ok;
+}
+
+}  // namespace ranktopo_cli

@@ -1,0 +1,197 @@
+// ranktopo svg: each family's rank grid as a picture — a cell per rank
+// (class "rank", its number inside, a tooltip), a colour per group, a legend.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "grid.hpp"
+#include "ranktopo/plan.hpp"
+
+namespace ranktopo_cli {
+namespace {
+
+constexpr std::string_view svg_help =
+    "Usage: ranktopo svg [--family NAME] -o FILE INPUT\n\n"
+    "Draws each family of the config (or only --family NAME) as a rank grid: a block per\n"
+    "external replica e, rows d p (DP x PP), columns c t (PCP x TP), the rank number in\n"
+    "each cell, a colour per group and a legend. The SVG opens in any browser; hover a\n"
+    "cell for its group and position. Family names are those of 'ranktopo show --help'.\n\n"
+    "  -o, --output FILE   where to write the SVG; '-' for standard output\n"
+    "  --family NAME       only this family\n\n"
+    "Draws at most 4096 ranks, and 16384 cells over all families.\n\n";
+
+constexpr std::string_view svg_examples =
+    "\nExamples:\n"
+    "  ranktopo svg --example -o example.svg\n"
+    "  ranktopo svg --example --family mc2 -o mc2.svg\n"
+    "  ranktopo svg --set world_size=32 --set data_parallel_size=2 --set pipeline_parallel_size=2 \\\n"
+    "               --set tensor_parallel_size=8 --set mlp_tensor_parallel_size=2 --family mlptp -o - | rsvg-convert > mlptp.png\n";
+
+// Geometry, in pixels.
+constexpr int margin = 20;
+constexpr int cell_height = 22;
+constexpr int header_height = 16;
+constexpr int block_gap = 24;
+constexpr int panel_gap = 30;
+constexpr int max_row_width = 1400;
+constexpr int legend_entry_width = 84;
+constexpr int legend_entries_per_line = 8;
+constexpr int max_legend_entries = 48;
+constexpr int char_width = 7;  // an estimate at font-size 11, to size labels
+
+std::string escape(std::string_view text) {
+    std::string out;
+    for (char ch : text) {
+        switch (ch) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += ch;
+        }
+    }
+    return out;
+}
+
+/// One family's panel at (x0, y0); returns its height and widens `width`.
+int draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::named_family& f, int y0, int& width) {
+    const ranktopo::family& groups = f.groups;
+    const rank_grid grid(c);
+    const int cell_width = std::max(28, char_width * static_cast<int>(std::to_string(c.world_size - 1).size()) + 10);
+    int label_width = 0;
+    for (int row = 0; row < grid.rows(); ++row) {
+        label_width = std::max(label_width, char_width * static_cast<int>(grid.row_label(row).size()) + 8);
+    }
+    const int block_width = label_width + grid.columns() * cell_width;
+    const int block_height = header_height * 2 + grid.rows() * cell_height;
+    const int blocks_per_line = std::max(1, (max_row_width + block_gap) / (block_width + block_gap));
+
+    svg += fmt::format("<g class=\"family\" id=\"family-{}\">\n", escape(f.name));
+    std::string heading = fmt::format("{}: {} group{} of {} rank{}, communicator \"{}\"", f.name,
+                                      groups.group_count(), groups.group_count() == 1 ? "" : "s",
+                                      groups.group_size(), groups.group_size() == 1 ? "" : "s", f.communicator);
+    svg += fmt::format("<text class=\"heading\" x=\"{}\" y=\"{}\">{}</text>\n", margin, y0 + 14, escape(heading));
+    int y = y0 + 24;
+    for (int block = 0; block < grid.blocks(); ++block) {
+        const int line = block / blocks_per_line;
+        const int bx = margin + (block % blocks_per_line) * (block_width + block_gap);
+        const int by = y + line * (block_height + block_gap);
+        width = std::max(width, bx + block_width + margin);
+        svg += fmt::format("<g class=\"block\"><text class=\"label\" x=\"{}\" y=\"{}\">{}</text>\n", bx, by + 12,
+                           grid.block_label(block));
+        for (int col = 0; col < grid.columns(); ++col) {
+            svg += fmt::format("<text class=\"label\" text-anchor=\"middle\" x=\"{}\" y=\"{}\">{}</text>", 
+                               bx + label_width + col * cell_width + cell_width / 2, by + header_height + 12,
+                               grid.column_label(col));
+        }
+        svg += '\n';
+        for (int row = 0; row < grid.rows(); ++row) {
+            const int cy = by + 2 * header_height + row * cell_height;
+            svg += fmt::format("<text class=\"label\" text-anchor=\"end\" x=\"{}\" y=\"{}\">{}</text>",
+                               bx + label_width - 6, cy + 15, grid.row_label(row));
+            for (int col = 0; col < grid.columns(); ++col) {
+                const int rank = grid.rank(block, row, col);
+                const ranktopo::location at = groups.locate(rank);
+                const int cx = bx + label_width + col * cell_width;
+                svg += fmt::format(
+                    "<rect class=\"rank\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>rank {}: "
+                    "group {}, position {}</title></rect><text class=\"n\" x=\"{}\" y=\"{}\">{}</text>",
+                    cx, cy, cell_width, cell_height, hex(group_color(at.group, groups.group_count())), rank, at.group,
+                    at.position, cx + cell_width / 2, cy + 15, rank);
+            }
+            svg += '\n';
+        }
+        svg += "</g>\n";
+    }
+    const int lines = (grid.blocks() + blocks_per_line - 1) / blocks_per_line;
+    y += lines * (block_height + block_gap) - block_gap + 14;
+
+    const int shown = std::min(groups.group_count(), max_legend_entries);
+    svg += "<g class=\"legend\">";
+    for (int g = 0; g < shown; ++g) {
+        const int lx = margin + (g % legend_entries_per_line) * legend_entry_width;
+        const int ly = y + (g / legend_entries_per_line) * 18;
+        svg += fmt::format("<rect class=\"swatch\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
+                           "<text class=\"label\" x=\"{}\" y=\"{}\">group {}</text>",
+                           lx, ly, hex(group_color(g, groups.group_count())), lx + 16, ly + 10, g);
+    }
+    y += ((shown + legend_entries_per_line - 1) / legend_entries_per_line) * 18;
+    width = std::max(width, margin + std::min(shown, legend_entries_per_line) * legend_entry_width + margin);
+    if (shown < groups.group_count()) {
+        svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">... and {} more groups (hover a cell for its "
+                           "group)</text>",
+                           margin, y + 10, groups.group_count() - shown);
+        y += 18;
+    }
+    svg += "</g>\n</g>\n";
+    return y - y0;
+}
+
+}  // namespace
+
+int svg_command(arguments args) {
+    config_input input;
+    std::string family;
+    std::string output;
+    while (!args.done()) {
+        const std::string_view arg = args.take();
+        if (is_help(arg)) {
+            std::cout << svg_help << input_help << svg_examples;
+            return exit_ok;
+        }
+        if (input.take(args, arg)) continue;
+        if (auto v = args.value(arg, "--family")) {
+            family = *v;
+            if (family.empty()) throw usage_error{"--family needs a name"};
+            continue;
+        }
+        std::optional<std::string> o = args.value(arg, "-o");
+        if (!o) o = args.value(arg, "--output");
+        if (o) {
+            output = *o;
+            if (output.empty()) throw usage_error{"-o needs a file name, or '-' for standard output"};
+            continue;
+        }
+        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+    }
+    if (output.empty()) throw usage_error{"svg needs -o FILE (or -o - for standard output)"};
+    const ranktopo::config c = input.load();
+    const std::vector<ranktopo::named_family> drawn = chosen_families(c, family);
+    check_drawable("svg", c, drawn.size(), !family.empty());
+
+    std::string body;
+    int width = 480;
+    int y = margin + 24;
+    for (const ranktopo::named_family& f : drawn) y += draw_family(body, c, f, y, width) + panel_gap;
+    const int height = y - panel_gap + margin;
+    std::string svg = fmt::format(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+        "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
+        "<style>.rank{{stroke:#ffffff;stroke-width:1.5}} .n{{text-anchor:middle;fill:#222222}} "
+        ".label{{fill:#555555}} .heading{{font-size:13px;font-weight:bold;fill:#222222}} "
+        ".title{{font-size:15px;font-weight:bold;fill:#111111}} .swatch{{stroke:#999999;stroke-width:0.5}}</style>\n"
+        "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+        "<text class=\"title\" x=\"{2}\" y=\"{3}\">{4}</text>\n",
+        width, height, margin, margin + 8,
+        escape(fmt::format("ranktopo: {} ranks, {} (rows d p, columns {}t)", c.world_size, sizes(c),
+                           c.prefill_context_parallel_size > 1 ? "c " : "")));
+    svg += body;
+    svg += "</svg>\n";
+
+    if (output == "-") {
+        std::cout << svg;
+    } else {
+        std::ofstream out(output, std::ios::binary);
+        if (!out || !out.write(svg.data(), static_cast<std::streamsize>(svg.size()))) {
+            throw usage_error{"cannot write '" + output + "'"};
+        }
+    }
+    return exit_ok;
+}
+
+}  // namespace ranktopo_cli
