@@ -79,10 +79,6 @@ bool output_options::take(arguments& args, std::string_view arg) {
         else throw usage_error{"--format must be text or json, got '" + *f + "'"};
         return true;
     }
-    if (arg == "--color" || arg == "--colour") {  // bare: always, as in GNU tools
-        color = color_mode::always;
-        return true;
-    }
     std::optional<std::string> c = args.value(arg, "--color");
     if (!c) c = args.value(arg, "--colour");
     if (!c) return false;
@@ -149,7 +145,7 @@ const std::string_view input_help =
 const std::string_view output_help =
     "Output:\n"
     "  --format text|json      text for people (default), JSON for scripts\n"
-    "  --color auto|always|never\n"
+    "  --color=auto|always|never\n"
     "                          colour text output; auto (default): only when standard\n"
     "                          output is a terminal and NO_COLOR is unset\n";
 

@@ -34,6 +34,11 @@ constexpr std::string_view show_examples =
     "                --set tensor_parallel_size=4 --family dp\n"
     "  ranktopo show --config topology.json --format json | jq '.families[].name'\n";
 
+/// "(2:4) | (4:1)": the family's modes without extent-1 modes, neighbours merged.
+std::string coalesced_layout(const ranktopo::family& f) {
+    return ranktopo::family(f.groups().coalesce(), f.members().coalesce()).describe();
+}
+
 std::string accessors_of(const ranktopo::named_family& f) {
     std::string out;
     for (const std::string& a : f.accessors) out += (out.empty() ? "" : ", ") + a;
@@ -47,7 +52,7 @@ void write_text(std::string& out, const ranktopo::config& c, const ranktopo::nam
                                       groups.group_size(), groups.group_size() == 1 ? "" : "s", f.communicator);
     if (!f.accessors.empty()) heading += "; accessors " + accessors_of(f);
     out += paint(color, fmt::emphasis::bold, heading) + '\n';
-    out += fmt::format("  layout {}\n", groups.describe());
+    out += fmt::format("  layout {}\n", coalesced_layout(groups));
 
     const int index_width = static_cast<int>(std::to_string(groups.group_count() - 1).size());
     for (int g = 0; g < groups.group_count(); ++g) {
@@ -88,7 +93,7 @@ nlohmann::ordered_json to_json(const ranktopo::named_family& f) {
     j["accessors"] = f.accessors;
     j["group_count"] = groups.group_count();
     j["group_size"] = groups.group_size();
-    j["layout"] = groups.describe();
+    j["layout"] = coalesced_layout(groups);
     j["groups"] = groups.to_vectors();
     std::vector<int> group_of(static_cast<std::size_t>(groups.world_size()));
     for (int r = 0; r < groups.world_size(); ++r) group_of[static_cast<std::size_t>(r)] = groups.locate(r).group;
@@ -125,7 +130,7 @@ int show_command(arguments args) {
         nlohmann::ordered_json j;
         j["world_size"] = c.world_size;
         const rank_grid grid(c);
-        j["coordinates"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
+        j["sizes"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
         j["families"] = nlohmann::ordered_json::array();
         for (const ranktopo::named_family& f : shown) j["families"].push_back(to_json(f));
         out = j.dump() + '\n';

@@ -1,6 +1,7 @@
 # Runs the ranktopo tool once and checks what a user sees.
 #   -DEXE=path  -DARGS="a|b|c"  -DEXIT=n  [-DSTDIN=file] [-DSTDOUT=regex] [-DSTDERR=regex]
-# With a non-zero EXIT, standard output must be empty and standard error one line.
+# With EXIT 2 (a refusal), standard output must be empty and standard error one line
+# (exit 1 is lint's "warnings found", with a report on standard output).
 string(REPLACE "|" ";" args "${ARGS}")
 set(input_option)
 if(DEFINED STDIN)
@@ -17,7 +18,7 @@ endif()
 if(DEFINED STDERR AND NOT err MATCHES "${STDERR}")
   message(FATAL_ERROR "stderr does not match '${STDERR}':\n${err}")
 endif()
-if(NOT EXIT EQUAL 0)
+if(EXIT EQUAL 2)
   if(NOT out STREQUAL "")
     message(FATAL_ERROR "a refusal printed to stdout:\n${out}")
   endif()
