@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -213,11 +214,21 @@ namespace ranktopo_cli {
 std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c, std::string_view family) {
     std::vector<ranktopo::named_family> all = ranktopo::enabled_families(ranktopo::make_plan(c));
     if (family.empty()) return all;
-    if (const ranktopo::named_family* f = ranktopo::find_family(all, family)) return {*f};
-    throw usage_error{fmt::format("unknown family '{}' (this config has: {})", family, family_names(c))};
+    std::vector<ranktopo::named_family> chosen;
+    for (std::size_t start = 0; start <= family.size();) {  // a comma-separated list
+        const std::size_t comma = std::min(family.find(',', start), family.size());
+        const std::string_view name = family.substr(start, comma - start);
+        const ranktopo::named_family* f = ranktopo::find_family(all, name);
+        if (f == nullptr) {
+            throw usage_error{fmt::format("unknown family '{}' (this config has: {})", name, family_names(c))};
+        }
+        chosen.push_back(*f);
+        start = comma + 1;
+    }
+    return chosen;
 }
 
-void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families, bool one_family) {
+void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families) {
     const int n = c.world_size;
     if (n > max_drawn_ranks) {
         throw usage_error{fmt::format(
@@ -225,10 +236,10 @@ void check_drawable(std::string_view command, const ranktopo::config& c, std::si
             "groups, 'ranktopo lint' for each family's axes, or 'ranktopo plan' for every group as JSON",
             n, command, max_drawn_ranks)};
     }
-    if (!one_family && static_cast<long long>(n) * static_cast<long long>(families) > max_drawn_cells) {
+    if (static_cast<long long>(n) * static_cast<long long>(families) > max_drawn_cells) {
         throw usage_error{fmt::format(
-            "{} families of {} ranks are more than {} draws at once ({} cells); pick one with --family NAME "
-            "({}), or try 'ranktopo explain --rank R' or 'ranktopo lint'",
+            "{} families of {} ranks are more than {} draws at once ({} cells); pick fewer with --family "
+            "NAME[,NAME...] ({}), or try 'ranktopo explain --rank R' or 'ranktopo lint'",
             families, n, command, max_drawn_cells, family_names(c))};
     }
 }

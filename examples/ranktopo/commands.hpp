@@ -16,13 +16,13 @@ int explain_command(arguments args);
 int lint_command(arguments args);
 int svg_command(arguments args);
 
-/// The families `show` and `svg` draw: all, or the one --family names
-/// (usage_error listing the names if there is none such).
+/// The families `show` and `svg` draw: all, or those --family names
+/// (NAME,NAME,...; usage_error listing the names for one there is not).
 [[nodiscard]] std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c,
                                                                   std::string_view family);
 
 /// Refuses, with a hint, to draw more than max_drawn_ranks ranks per family
 /// or max_drawn_cells in all.
-void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families, bool one_family);
+void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families);
 
 }  // namespace ranktopo_cli

@@ -20,10 +20,10 @@ constexpr std::string_view show_help =
     "plan's creations) as a table, group index -> ranks, and as a grid: one block per\n"
     "external replica e, rows d p (DP x PP), columns c t (PCP x TP), each cell the group\n"
     "of the rank there. Ranks are vLLM's: (((e*D + d)*P + p)*C + c)*T + t.\n\n"
-    "  --family NAME   only this family: a family name (world, tp, pp, dp, pcp, ep, p_tp,\n"
-    "                  mc2, dynamic_eplb, otp, lmheadtp, emtp, mlptp, flashcomm2_otp,\n"
-    "                  flashcomm2_odp, shard_weight, fc3_quant_x, as the config enables\n"
-    "                  them) or an accessor it serves (mlp_tp, lmhead_tp, embed_tp)\n\n"
+    "  --family NAME   only this family, or several: NAME,NAME,... A family name (world,\n"
+    "                  tp, pp, dp, pcp, ep, p_tp, mc2, dynamic_eplb, otp, lmheadtp, emtp,\n"
+    "                  mlptp, flashcomm2_otp, flashcomm2_odp, shard_weight, fc3_quant_x, as\n"
+    "                  the config enables them) or an accessor it serves (mlp_tp, ...)\n\n"
     "Draws at most 4096 ranks, and 16384 cells over all families; beyond, use --family,\n"
     "'ranktopo explain --rank R', 'ranktopo lint' or 'ranktopo plan'.\n\n";
 
@@ -123,7 +123,7 @@ int show_command(arguments args) {
     }
     const ranktopo::config c = input.load();
     const std::vector<ranktopo::named_family> shown = chosen_families(c, family);
-    check_drawable("show", c, shown.size(), !family.empty());
+    check_drawable("show", c, shown.size());
 
     std::string out;
     if (output.format == output_format::json) {

@@ -85,7 +85,7 @@ ranktopo_cli_test(show_too_big EXIT 2 ARGS show ${big} --family tp
   STDERR "1048576 ranks are more than show draws \\(4096 at most\\); try 'ranktopo explain --rank R'")
 ranktopo_cli_test(svg_too_big EXIT 2 ARGS svg ${big} -o big.svg STDERR "more than svg draws.*'ranktopo plan'")
 ranktopo_cli_test(show_too_many_cells EXIT 2 ARGS show --set world_size=4096 --set tensor_parallel_size=8
-  --set data_parallel_size=512 STDERR "7 families of 4096 ranks are more than show draws at once.*--family NAME")
+  --set data_parallel_size=512 STDERR "7 families of 4096 ranks are more than show draws at once.*--family NAME\\[,NAME...\\]")
 foreach(command show explain lint svg)
   ranktopo_cli_test(${command}_unknown_option EXIT 2 ARGS ${command} --example --bogus STDERR "unknown option '--bogus'")
 endforeach()
@@ -96,3 +96,5 @@ ranktopo_cli_test(explain_big EXIT 0 ARGS explain ${big} --rank 1048575
   STDOUT "rank 1048575 of 1048576: e=0 d=65535 p=0 c=0 t=15")
 ranktopo_cli_test(lint_big EXIT 0 ARGS lint ${big} --ranks-per-node 16 STDOUT "dp +16 x 65536 +d +t +16 of 16")
 set_tests_properties(cli.explain_big cli.lint_big PROPERTIES TIMEOUT 10)
+ranktopo_svg_test(family_list 48 --example --family tp,ep,mc2)
+ranktopo_cli_test(show_family_list_unknown EXIT 2 ARGS show --example --family tp,nope STDERR "unknown family 'nope'")
