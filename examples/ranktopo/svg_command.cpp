@@ -37,11 +37,11 @@ constexpr int cell_height = 22;
 constexpr int header_height = 16;
 constexpr int block_gap = 24;
 constexpr int panel_gap = 30;
-constexpr int max_row_width = 1400;
-constexpr int legend_entry_width = 84;
-constexpr int legend_entries_per_line = 8;
+constexpr int max_row_width = 1200;
+constexpr int legend_entry_width = 72;
 constexpr int max_legend_entries = 48;
-constexpr int char_width = 7;  // an estimate at font-size 11, to size labels
+constexpr int char_width = 7;           // an estimate at font-size 11, to size labels
+constexpr int heading_char_width = 8;   // at font-size 13, bold
 
 std::string escape(std::string_view text) {
     std::string out;
@@ -57,40 +57,53 @@ std::string escape(std::string_view text) {
     return out;
 }
 
-/// One family's panel at (x0, y0); returns its height and widens `width`.
-int draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::named_family& f, int y0, int& width) {
+struct size {
+    int width = 0;
+    int height = 0;
+};
+
+/// One family's panel, drawn at the origin: heading, a grid per external
+/// replica (flowing left to right), a legend. Returns its size.
+size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::named_family& f) {
     const ranktopo::family& groups = f.groups;
     const rank_grid grid(c);
-    const int cell_width = std::max(28, char_width * static_cast<int>(std::to_string(c.world_size - 1).size()) + 10);
+    int cell_width = std::max(28, char_width * static_cast<int>(std::to_string(c.world_size - 1).size()) + 10);
+    for (int col = 0; col < grid.columns(); ++col) {
+        cell_width = std::max(cell_width, char_width * static_cast<int>(grid.column_label(col).size()) + 6);
+    }
     int label_width = 0;
     for (int row = 0; row < grid.rows(); ++row) {
         label_width = std::max(label_width, char_width * static_cast<int>(grid.row_label(row).size()) + 8);
     }
+    const int block_label_height = grid.blocks() > 1 ? header_height : 0;  // "e0" only with external replicas
     const int block_width = label_width + grid.columns() * cell_width;
-    const int block_height = header_height * 2 + grid.rows() * cell_height;
+    const int block_height = block_label_height + header_height + grid.rows() * cell_height;
     const int blocks_per_line = std::max(1, (max_row_width + block_gap) / (block_width + block_gap));
 
+    std::string heading = fmt::format("{}: {} group{} of {}", f.name, groups.group_count(),
+                                      groups.group_count() == 1 ? "" : "s", groups.group_size());
+    if (f.communicator != f.name) heading += fmt::format(" (communicator {})", f.communicator);
+    size panel{heading_char_width * static_cast<int>(heading.size()), 0};
     svg += fmt::format("<g class=\"family\" id=\"family-{}\">\n", escape(f.name));
-    std::string heading = fmt::format("{}: {} group{} of {} rank{}, communicator \"{}\"", f.name,
-                                      groups.group_count(), groups.group_count() == 1 ? "" : "s",
-                                      groups.group_size(), groups.group_size() == 1 ? "" : "s", f.communicator);
-    svg += fmt::format("<text class=\"heading\" x=\"{}\" y=\"{}\">{}</text>\n", margin, y0 + 14, escape(heading));
-    int y = y0 + 24;
+    svg += fmt::format("<text class=\"heading\" x=\"0\" y=\"14\">{}</text>\n", escape(heading));
+    const int top = 24;
     for (int block = 0; block < grid.blocks(); ++block) {
-        const int line = block / blocks_per_line;
-        const int bx = margin + (block % blocks_per_line) * (block_width + block_gap);
-        const int by = y + line * (block_height + block_gap);
-        width = std::max(width, bx + block_width + margin);
-        svg += fmt::format("<g class=\"block\"><text class=\"label\" x=\"{}\" y=\"{}\">{}</text>\n", bx, by + 12,
-                           grid.block_label(block));
+        const int bx = (block % blocks_per_line) * (block_width + block_gap);
+        const int by = top + (block / blocks_per_line) * (block_height + block_gap);
+        panel.width = std::max(panel.width, bx + block_width);
+        svg += "<g class=\"block\">";
+        if (block_label_height > 0) {
+            svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>", bx, by + 12, grid.block_label(block));
+        }
+        const int header_y = by + block_label_height;
         for (int col = 0; col < grid.columns(); ++col) {
-            svg += fmt::format("<text class=\"label\" text-anchor=\"middle\" x=\"{}\" y=\"{}\">{}</text>", 
-                               bx + label_width + col * cell_width + cell_width / 2, by + header_height + 12,
+            svg += fmt::format("<text class=\"label\" text-anchor=\"middle\" x=\"{}\" y=\"{}\">{}</text>",
+                               bx + label_width + col * cell_width + cell_width / 2, header_y + 12,
                                grid.column_label(col));
         }
         svg += '\n';
         for (int row = 0; row < grid.rows(); ++row) {
-            const int cy = by + 2 * header_height + row * cell_height;
+            const int cy = header_y + header_height + row * cell_height;
             svg += fmt::format("<text class=\"label\" text-anchor=\"end\" x=\"{}\" y=\"{}\">{}</text>",
                                bx + label_width - 6, cy + 15, grid.row_label(row));
             for (int col = 0; col < grid.columns(); ++col) {
@@ -108,27 +121,31 @@ int draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::nam
         svg += "</g>\n";
     }
     const int lines = (grid.blocks() + blocks_per_line - 1) / blocks_per_line;
-    y += lines * (block_height + block_gap) - block_gap + 14;
+    int y = top + lines * (block_height + block_gap) - block_gap + 12;
 
+    // The legend: as many entries per line as fit under the grid (2 to 8).
+    const int per_line = std::clamp(std::min(panel.width, max_row_width) / legend_entry_width, 2, 8);
     const int shown = std::min(groups.group_count(), max_legend_entries);
     svg += "<g class=\"legend\">";
     for (int g = 0; g < shown; ++g) {
-        const int lx = margin + (g % legend_entries_per_line) * legend_entry_width;
-        const int ly = y + (g / legend_entries_per_line) * 18;
+        const int lx = (g % per_line) * legend_entry_width;
+        const int ly = y + (g / per_line) * 18;
         svg += fmt::format("<rect class=\"swatch\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
                            "<text class=\"label\" x=\"{}\" y=\"{}\">group {}</text>",
                            lx, ly, hex(group_color(g, groups.group_count())), lx + 16, ly + 10, g);
     }
-    y += ((shown + legend_entries_per_line - 1) / legend_entries_per_line) * 18;
-    width = std::max(width, margin + std::min(shown, legend_entries_per_line) * legend_entry_width + margin);
+    y += ((shown + per_line - 1) / per_line) * 18;
+    panel.width = std::max(panel.width, std::min(shown, per_line) * legend_entry_width);
     if (shown < groups.group_count()) {
-        svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">... and {} more groups (hover a cell for its "
-                           "group)</text>",
-                           margin, y + 10, groups.group_count() - shown);
+        const std::string more = fmt::format("... and {} more groups (hover a cell for its group)",
+                                             groups.group_count() - shown);
+        svg += fmt::format("<text class=\"label\" x=\"0\" y=\"{}\">{}</text>", y + 10, more);
+        panel.width = std::max(panel.width, char_width * static_cast<int>(more.size()));
         y += 18;
     }
     svg += "</g>\n</g>\n";
-    return y - y0;
+    panel.height = y;
+    return panel;
 }
 
 }  // namespace
@@ -163,11 +180,26 @@ int svg_command(arguments args) {
     const std::vector<ranktopo::named_family> drawn = chosen_families(c, family);
     check_drawable("svg", c, drawn.size());
 
+    // Panels flow left to right and wrap, like words.
     std::string body;
     int width = 480;
-    int y = margin + 24;
-    for (const ranktopo::named_family& f : drawn) y += draw_family(body, c, f, y, width) + panel_gap;
-    const int height = y - panel_gap + margin;
+    int x = margin;
+    int y = margin + 30;
+    int line_height = 0;
+    for (const ranktopo::named_family& f : drawn) {
+        std::string panel;
+        const size drawn_size = draw_family(panel, c, f);
+        if (x > margin && x + drawn_size.width > margin + max_row_width) {
+            x = margin;
+            y += line_height + panel_gap;
+            line_height = 0;
+        }
+        body += fmt::format("<g transform=\"translate({} {})\">\n", x, y) + panel + "</g>\n";
+        width = std::max(width, x + drawn_size.width + margin);
+        line_height = std::max(line_height, drawn_size.height);
+        x += drawn_size.width + panel_gap;
+    }
+    const int height = y + line_height + margin;
     std::string svg = fmt::format(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
