@@ -57,7 +57,7 @@ void write_text(std::string& out, const ranktopo::config& c, const ranktopo::nam
     const int index_width = static_cast<int>(std::to_string(groups.group_count() - 1).size());
     for (int g = 0; g < groups.group_count(); ++g) {
         const std::string label = fmt::format("group {:>{}}", g, index_width);
-        out += fmt::format("  {}: {}\n", paint(color, fmt::fg(group_color(g, groups.group_count())) , label),
+        out += fmt::format("  {}: {}\n", paint(color, fmt::bg(group_color(g, groups.group_count())) | fmt::fg(fmt::color::black), label),
                            compact_ranks(groups.group(g)));
     }
 
