@@ -1,11 +1,15 @@
-// ranktopo — the whole header-only core: layouts, families, config, plan.
+// ranktopo — the whole header-only core: layouts, families, config, plan, lint.
 #pragma once
 
+#include "ranktopo/analysis.hpp"
 #include "ranktopo/config.hpp"
+#include "ranktopo/engine_checks.hpp"
 #include "ranktopo/error.hpp"
 #include "ranktopo/families.hpp"
 #include "ranktopo/family.hpp"
 #include "ranktopo/layout.hpp"
+#include "ranktopo/lint.hpp"
+#include "ranktopo/named_families.hpp"
 #include "ranktopo/plan.hpp"
 #include "ranktopo/validate.hpp"
 #include "ranktopo/version.hpp"
