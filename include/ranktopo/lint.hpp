@@ -8,9 +8,14 @@
 // on modes, O(N) only where radices do not refine one another.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ranktopo/analysis.hpp"
@@ -178,9 +183,22 @@ inline void add_quirks(lint_report& r, const plan& p) {
     lint_report r;
     r.topology = c;
     r.ranks_per_node = ranks_per_node > 0 ? ranks_per_node : 0;
-    for (const named_family& f : enabled_families(p)) {
-        family_check check{f.name, f.groups.group_count(), f.groups.group_size(), analyze_axes(f.groups, x), -1};
-        if (r.ranks_per_node > 0) check.groups_crossing_nodes = groups_crossing_nodes(f.groups, r.ranks_per_node);
+    const std::vector<named_family> all = enabled_families(p);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const family& f = all[i].groups;
+        // mc2, dynamic_eplb and fc3_quant_x share their layout: analyze it once.
+        const auto same = std::find_if(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(i), [&](const named_family& e) {
+            return e.groups.groups() == f.groups() && e.groups.members() == f.members();
+        });
+        family_check check{all[i].name, f.group_count(), f.group_size(), {}, -1};
+        if (same != all.begin() + static_cast<std::ptrdiff_t>(i)) {
+            const family_check& done = r.families[static_cast<std::size_t>(same - all.begin())];
+            check.axes = done.axes;
+            check.groups_crossing_nodes = done.groups_crossing_nodes;
+        } else {
+            check.axes = analyze_axes(f, x);
+            if (r.ranks_per_node > 0) check.groups_crossing_nodes = groups_crossing_nodes(f, r.ranks_per_node);
+        }
         r.families.push_back(std::move(check));
     }
     detail::add_mixing_warnings(r);
