@@ -243,3 +243,52 @@ TEST_CASE("lint: 2^20 ranks in well under a second", "[lint]") {
     CHECK(r.families.size() == 10);
     CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() < 3000);  // generous for sanitizers
 }
+
+TEST_CASE("lint: quirks found in the layouts agree with the conditions of layouts.md", "[lint]") {
+    // layouts.md states each quirk's condition by hand; lint finds it in the
+    // layouts. They must agree — where layouts.md simplifies (shard_weight over
+    // vLLM's tp rows also mixes stages with external replicas, E > 1), the
+    // expectation below says so.
+    std::size_t fired = 0;
+    for (const ranktopo::config& c : configs(32)) {
+        const int E = ranktopo::detail::external_dp(c);
+        const int D = c.data_parallel_size, P = c.pipeline_parallel_size;
+        std::set<std::string> expected;
+        const ranktopo::plan p = ranktopo::make_plan(c);
+        if (D > 1 && P > 1) expected.insert("mc2");
+        for (const auto& [module, size] : {std::pair{ranktopo::accessor::mlp_tp, c.mlp_tensor_parallel_size},
+                                           std::pair{ranktopo::accessor::otp, c.oproj_tensor_parallel_size}}) {
+            const ranktopo::binding& b = p.handle(module);  // equal sizes share one creation, named after the first
+            if (b.source == ranktopo::binding::kind::created && P > 1 && size > 1) {
+                expected.insert(p.creations[static_cast<std::size_t>(b.creation)].name);
+            }
+        }
+        if (c.layer_sharding && P > 1) {
+            switch (ranktopo::families::shard_weight_basis(c)) {
+                case ranktopo::families::shard_weight_source::tp:
+                    if (E * D > 1) expected.insert("shard_weight");
+                    break;
+                case ranktopo::families::shard_weight_source::flashcomm2_otp:
+                    if (D > 1) expected.insert("shard_weight");
+                    break;
+                case ranktopo::families::shard_weight_source::pipeline_stages: break;
+            }
+        }
+        if (ranktopo::detail::p_tp_enabled(c) && c.num_head_replica > 1 && P > 1) expected.insert("p_tp");
+
+        std::set<std::string> found;
+        for (const ranktopo::lint_finding& w : ranktopo::lint(c).warnings) {
+            if (w.kind != ranktopo::lint_kind::reference_quirk) continue;
+            for (const std::string& f : w.families)
+                if (f != "dynamic_eplb" && f != "fc3_quant_x") found.insert(f);
+        }
+        if (found != expected) {
+            INFO(describe(c) << " E=" << E << " mlp " << c.mlp_tensor_parallel_size << " oproj "
+                             << c.oproj_tensor_parallel_size << " sharding " << c.layer_sharding);
+            CHECK(found == expected);
+            FAIL("the quirks lint finds differ from layouts.md's conditions");
+        }
+        fired += found.size();
+    }
+    CHECK(fired > 500);
+}
