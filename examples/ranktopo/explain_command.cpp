@@ -90,7 +90,7 @@ int explain_command(arguments args) {
             e["position"] = at.position;
             e["group_size"] = members.size();
             nlohmann::ordered_json modes = nlohmann::ordered_json::array();
-            for (const ranktopo::mode& m : f.groups.members()) modes.push_back({m.extent, m.stride});
+            for (const ranktopo::mode& m : f.groups.members().coalesce()) modes.push_back({m.extent, m.stride});
             e["member_layout"] = {{"base", members[0]}, {"modes", modes}};
             if (members.size() <= max_listed_members) e["members"] = members.to_vector();
             j["families"].push_back(e);
