@@ -17,6 +17,7 @@ namespace ranktopo_cli {
 constexpr int exit_ok = 0;
 constexpr int exit_warnings = 1;  // lint only
 constexpr int exit_invalid = 2;
+constexpr int exit_internal = 3;  // a bug or resource exhaustion, distinct from lint's 1
 
 /// More ranks than show and svg draw for one family, and in all.
 constexpr int max_drawn_ranks = 4096;

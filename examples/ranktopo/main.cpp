@@ -23,7 +23,7 @@ constexpr std::string_view main_help =
     "Every command reads the config from --config FILE|-, --example and --set KEY=VALUE.\n"
     "Run 'ranktopo COMMAND --help' for a command's options and examples.\n\n"
     "Exit status: 0 success, 1 lint found warnings, 2 invalid config or command line\n"
-    "(one line on standard error, nothing on standard output).\n";
+    "(one line on standard error, nothing on standard output), 3 internal error.\n";
 
 }  // namespace
 
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         std::cerr << "ranktopo " << command << ": " << e.what() << '\n';
     } catch (const std::exception& e) {
         std::cerr << "ranktopo " << command << ": internal error: " << e.what() << '\n';
-        return 1;
+        return exit_internal;
     }
     return exit_invalid;
 }

@@ -68,10 +68,11 @@ inline constexpr std::array<std::string_view, 6> vllm_family_names{"world", "tp"
     return out;
 }
 
-/// The family called `name` (a family name or an accessor it serves), or nullptr.
+/// The family called `name` (its name, its communicator's name or an
+/// accessor it serves), or nullptr.
 [[nodiscard]] inline const named_family* find_family(const std::vector<named_family>& all, std::string_view name) {
     for (const named_family& f : all)
-        if (f.name == name) return &f;
+        if (f.name == name || f.communicator == name) return &f;
     for (const named_family& f : all)
         for (const std::string& a : f.accessors)
             if (a == name) return &f;

@@ -98,3 +98,4 @@ ranktopo_cli_test(lint_big EXIT 0 ARGS lint ${big} --ranks-per-node 16 STDOUT "d
 set_tests_properties(cli.explain_big cli.lint_big PROPERTIES TIMEOUT 10)
 ranktopo_svg_test(family_list 48 --example --family tp,ep,mc2)
 ranktopo_cli_test(show_family_list_unknown EXIT 2 ARGS show --example --family tp,nope STDERR "unknown family 'nope'")
+ranktopo_cli_test(show_by_communicator_name EXIT 0 ARGS show --example --family p_tp_0 STDOUT "p_tp: 8 groups of 2 ranks; communicator .p_tp_0.")
