@@ -73,7 +73,9 @@ void run_readers_against_reinit(registry& r, ranktopo::recording_backend& backen
         r.destroy();
     }
     r.init(first_config(), backend, rank);
-    while (served.load() < 1000) std::this_thread::yield();  // readers also see a stable registry
+    // Readers also see a stable registry (bounded, so a bug fails rather than hangs).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (served.load() < 1000 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
     stop = true;
     for (std::thread& reader : readers) reader.join();
     r.destroy();
