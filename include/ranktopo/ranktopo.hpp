@@ -1,11 +1,14 @@
-// ranktopo — the whole header-only core: layouts, families, config, plan.
+// ranktopo — the whole header-only core: layouts, families, config, plan, registry.
 #pragma once
 
+#include "ranktopo/backend.hpp"
 #include "ranktopo/config.hpp"
 #include "ranktopo/error.hpp"
 #include "ranktopo/families.hpp"
 #include "ranktopo/family.hpp"
 #include "ranktopo/layout.hpp"
 #include "ranktopo/plan.hpp"
+#include "ranktopo/recording_backend.hpp"
+#include "ranktopo/registry.hpp"
 #include "ranktopo/validate.hpp"
 #include "ranktopo/version.hpp"
