@@ -53,4 +53,34 @@ public:
     using error::error;
 };
 
+/// A call the registry's current state does not allow: get() before init(),
+/// an accessor the config does not enable, init() with another config while
+/// initialized.
+class state_error : public error {
+public:
+    using error::error;
+};
+
+/// One backend call that failed: which creation, and what the backend said.
+struct backend_failure {
+    int creation = -1;   ///< index into plan::creations
+    std::string name;    ///< the creation's name, e.g. "mlptp"
+    std::string message; ///< the backend's exception text
+    friend bool operator==(const backend_failure&, const backend_failure&) = default;
+};
+
+/// A backend that failed to create or destroy communicators. Carries every
+/// failure of the call (a rollback or destroy() attempts all handles);
+/// what() names the function, the creation(s) and the backend's messages.
+class backend_error : public error {
+public:
+    explicit backend_error(const std::string& what, std::vector<backend_failure> failures = {})
+        : error(what), failures_(std::move(failures)) {}
+
+    [[nodiscard]] const std::vector<backend_failure>& failures() const noexcept { return failures_; }
+
+private:
+    std::vector<backend_failure> failures_;
+};
+
 }  // namespace ranktopo

@@ -1,7 +1,8 @@
-// ranktopo — the whole header-only core: layouts, families, config, plan, lint.
+// ranktopo — the whole header-only core: layouts, families, config, plan, registry, lint.
 #pragma once
 
 #include "ranktopo/analysis.hpp"
+#include "ranktopo/backend.hpp"
 #include "ranktopo/config.hpp"
 #include "ranktopo/engine_checks.hpp"
 #include "ranktopo/error.hpp"
@@ -11,5 +12,7 @@
 #include "ranktopo/lint.hpp"
 #include "ranktopo/named_families.hpp"
 #include "ranktopo/plan.hpp"
+#include "ranktopo/recording_backend.hpp"
+#include "ranktopo/registry.hpp"
 #include "ranktopo/validate.hpp"
 #include "ranktopo/version.hpp"

@@ -1,0 +1,49 @@
+// ranktopo — what a communicator backend is asked to do.
+//
+// A backend turns one planned creation into a handle (an MPI_Comm, an
+// ncclComm_t, an HCCL group, a record in a log) and later destroys it. It is
+// told everything a collective split needs on this rank — the creation's
+// name, its whole family, and this rank's group and position in it — so it
+// never has to enumerate the groups: MPI_Comm_split(parent, group, position),
+// ncclCommSplit(parent, group, position) and friends take exactly that.
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+#include "ranktopo/family.hpp"
+
+namespace ranktopo {
+
+/// One communicator to create on this rank.
+struct creation_request {
+    int index = -1;         ///< position in plan::creations (creation order); -1 outside a plan
+    std::string_view name;  ///< the reference's group name: engines pick per-group resources from it
+    const family* groups = nullptr;  ///< every group of the creation, computed on access
+    int rank = 0;           ///< this rank, in 0..groups->world_size()-1
+    location self;          ///< this rank's group index and position: groups->locate(rank)
+
+    /// The ranks of this rank's group, in position order.
+    [[nodiscard]] group_view members() const { return groups->group(self.group); }
+};
+
+/// The request for `rank` in `groups`, e.g. for an engine's own TP group
+/// built through the same backend as the registry's.
+[[nodiscard]] inline creation_request make_request(std::string_view name, const family& groups, int rank,
+                                                   int index = -1) {
+    return {index, name, &groups, rank, groups.locate(rank)};
+}
+
+/// A communicator backend. `create` returns a handle for this rank's group
+/// of the request, or throws; `destroy` releases a handle it created, or
+/// throws. Handles are plain values (copied out to every caller of
+/// registry::get). Collective backends must be called in the same order on
+/// every rank: the registry does so in plan order.
+template <class B>
+concept communicator_backend = std::copyable<typename B::handle_type> &&
+                  requires(B& b, const creation_request& request, typename B::handle_type handle) {
+                      { b.create(request) } -> std::same_as<typename B::handle_type>;
+                      b.destroy(handle);
+                  };
+
+}  // namespace ranktopo

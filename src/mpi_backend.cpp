@@ -1,0 +1,76 @@
+// ranktopo — the MPI backend.
+#include "ranktopo/mpi.hpp"
+
+#include <string>
+
+#include "ranktopo/error.hpp"
+#include "ranktopo/validate.hpp"
+
+namespace ranktopo::mpi {
+namespace {
+
+using detail::cat;
+
+/// Throws backend_error for an MPI call that did not return MPI_SUCCESS
+/// (only seen when the communicator's error handler returns errors).
+void check(int status, const std::string& where) {
+    if (status == MPI_SUCCESS) return;
+    char text[MPI_MAX_ERROR_STRING] = {};
+    int length = 0;
+    MPI_Error_string(status, text, &length);
+    throw backend_error(cat(where, " failed with MPI error ", status, ": ", std::string(text, text + length)));
+}
+
+void require_initialized(const char* function) {
+    int initialized = 0;
+    int finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (initialized == 0 || finalized != 0) {
+        throw backend_error(cat(function, ": MPI is ", initialized == 0 ? "not initialized yet (call MPI_Init first)"
+                                                                        : "finalized already (destroy the registry "
+                                                                          "before MPI_Finalize)"));
+    }
+}
+
+}  // namespace
+
+backend::backend(MPI_Comm parent) : parent_(parent) {
+    constexpr const char* function = "ranktopo::mpi::backend";
+    require_initialized(function);
+    check(MPI_Comm_rank(parent_, &rank_), cat(function, ": MPI_Comm_rank on the parent communicator"));
+    check(MPI_Comm_size(parent_, &size_), cat(function, ": MPI_Comm_size on the parent communicator"));
+}
+
+MPI_Comm backend::create(const creation_request& request) {
+    const std::string function = cat("ranktopo::mpi::backend::create('", request.name, "')");
+    require_initialized(function.c_str());
+    const int world_size = request.groups->world_size();
+    // Every rank sees the same sizes, so all refuse together: no rank is
+    // left waiting in the split.
+    if (size_ != world_size) {
+        throw backend_error(cat(function, ": the parent communicator has ", size_,
+                                " processes but the config's world_size is ", world_size, "; run ", world_size,
+                                " processes (mpiexec -n ", world_size, ") or set world_size to ", size_));
+    }
+    if (request.rank != rank_) {
+        throw backend_error(cat(function, ": this process is rank ", rank_,
+                                " of the parent communicator but the request is for rank ", request.rank,
+                                "; initialize the registry with the backend's rank()"));
+    }
+    MPI_Comm communicator = MPI_COMM_NULL;
+    check(MPI_Comm_split(parent_, request.self.group, request.self.position, &communicator),
+          cat(function, ": MPI_Comm_split(colour ", request.self.group, ", key ", request.self.position, ")"));
+    created_.fetch_add(1);
+    return communicator;
+}
+
+void backend::destroy(MPI_Comm communicator) {
+    constexpr const char* function = "ranktopo::mpi::backend::destroy";
+    require_initialized(function);
+    if (communicator == MPI_COMM_NULL) throw backend_error(cat(function, ": MPI_COMM_NULL is not a communicator"));
+    check(MPI_Comm_free(&communicator), cat(function, ": MPI_Comm_free"));
+    freed_.fetch_add(1);
+}
+
+}  // namespace ranktopo::mpi
