@@ -1,8 +1,13 @@
 // ranktopo — JSON config loading and streamed plan output.
+#include <array>
+#include <bit>
 #include <charconv>
 #include <climits>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -155,52 +160,156 @@ std::string to_json(const config& c) {
 
 namespace {
 
-/// Appends to a buffer and hands it to the stream in large blocks.
-class buffered_writer {
+/// "00".."99": one table read gives two digits, halving the divisions.
+constexpr std::array<char, 200> digit_pairs = [] {
+    std::array<char, 200> pairs{};
+    for (std::size_t i = 0; i < 100; ++i) {
+        pairs[2 * i] = static_cast<char>('0' + i / 10);
+        pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+    }
+    return pairs;
+}();
+
+/// 10^k, except 0 for k = 0 so that the value 0 has one digit.
+constexpr std::array<std::uint32_t, 10> digit_thresholds{0,      10,      100,      1000,      10000,
+                                                         100000, 1000000, 10000000, 100000000, 1000000000};
+
+/// Number of decimal digits of `value`, without a loop: log10 from log2.
+constexpr int decimal_length(std::uint32_t value) noexcept {
+    const int guess = (std::bit_width(value | 1U) * 1233) >> 12;  // 1233 / 4096 ≈ log10(2)
+    return guess + 1 - (value < digit_thresholds[static_cast<std::size_t>(guess)] ? 1 : 0);
+}
+
+/// Writes `value` in decimal at `out`, two digits per step; returns the end.
+inline char* format_by_pairs(char* out, std::uint32_t value) noexcept {
+    char* const end = out + decimal_length(value);
+    char* cursor = end;
+    while (value >= 100) {
+        cursor -= 2;
+        std::memcpy(cursor, &digit_pairs[2 * (value % 100)], 2);
+        value /= 100;
+    }
+    if (value >= 10) {
+        std::memcpy(cursor - 2, &digit_pairs[2 * value], 2);
+    } else {
+        cursor[-1] = static_cast<char>('0' + value);
+    }
+    return end;
+}
+
+/// The 8 decimal digits of `value` < 10^8 as byte values 0..9, the most
+/// significant in the lowest byte: divisions by 10^4, 10^2 and 10 done on
+/// all lanes of one 64-bit word at once (each constant multiply-shift is
+/// exact for the lane's range), with no loop and no table.
+constexpr std::uint64_t eight_digits(std::uint32_t value) noexcept {
+    std::uint64_t x = (value / 10000) | (std::uint64_t{value % 10000} << 32);  // 2 lanes < 10^4
+    const std::uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007FULL;
+    x = hundreds | ((x - hundreds * 100) << 16);  // 4 lanes < 100
+    const std::uint64_t tens = ((x * 103) >> 10) & 0x000F000F000F000FULL;
+    return tens | ((x - tens * 10) << 8);  // 8 lanes < 10
+}
+
+/// Writes `value` in decimal at `out`; returns the end. Stores up to 10
+/// chars past `out` whatever the length: callers reserve 11.
+inline char* format_unsigned(char* out, std::uint32_t value) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (value < 100000000) {  // every rank below 10^8: branchless
+            const std::uint64_t digits = eight_digits(value);
+            // Leading zero digits are the low zero bytes; the last digit always counts.
+            const int leading_zeros = std::countr_zero(digits | (std::uint64_t{1} << 56)) / 8;
+            const std::uint64_t text = (digits + 0x3030303030303030ULL) >> (8 * leading_zeros);
+            std::memcpy(out, &text, sizeof text);
+            return out + (8 - leading_zeros);
+        }
+    }
+    return format_by_pairs(out, value);
+}
+
+/// Writes `value` (any int) in decimal at `out`; returns the end. At most 11 chars.
+inline char* format_int(char* out, int value) noexcept {
+    auto magnitude = static_cast<std::uint32_t>(value);
+    if (value < 0) {
+        *out++ = '-';
+        magnitude = 0U - magnitude;
+    }
+    return format_unsigned(out, magnitude);
+}
+
+/// Formats straight into a fixed block and hands the stream whole blocks:
+/// one stream call per block, a bounds check per number, nothing per char.
+class block_writer {
 public:
-    explicit buffered_writer(std::ostream& out) : out_(out) { buffer_.reserve(capacity); }
-    ~buffered_writer() = default;
-    buffered_writer(const buffered_writer&) = delete;
-    buffered_writer& operator=(const buffered_writer&) = delete;
+    explicit block_writer(std::ostream& out) : out_(out), block_(new char[block_size]), cursor_(block_.get()) {}
+    block_writer(const block_writer&) = delete;
+    block_writer& operator=(const block_writer&) = delete;
+    ~block_writer() = default;
 
     void text(std::string_view s) {
-        if (buffer_.size() + s.size() > capacity) flush();
-        buffer_.append(s);
-    }
-    void character(char ch) {
-        if (buffer_.size() == capacity) flush();
-        buffer_.push_back(ch);
+        if (s.size() > block_size) {
+            flush();
+            out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+            return;
+        }
+        reserve(s.size());
+        std::memcpy(cursor_, s.data(), s.size());
+        cursor_ += s.size();
     }
     void number(int value) {
-        char digits[16];
-        const auto result = std::to_chars(digits, digits + sizeof digits, value);
-        text({digits, static_cast<std::size_t>(result.ptr - digits)});
+        reserve(max_int_chars);
+        cursor_ = format_int(cursor_, value);
     }
-    /// One group per row of `ranks`: [[a,b],[c,d]].
-    void groups(const std::vector<int>& ranks, int group_size) {
-        character('[');
-        for (std::size_t i = 0; i < ranks.size(); ++i) {
-            if (i % static_cast<std::size_t>(group_size) == 0) text(i == 0 ? "[" : "],[");
-            else character(',');
-            number(ranks[i]);
+
+    /// Rows of `group_size` ranks (non-negative ints): [[a,b],[c,d]].
+    void groups(std::span<const int> ranks, int group_size) {
+        // Per number, at most "],[" and its digits.
+        constexpr std::size_t max_item_chars = 3 + max_int_chars;
+        reserve(1);
+        *cursor_++ = '[';
+        const auto row = static_cast<std::size_t>(group_size);
+        for (std::size_t start = 0; start < ranks.size(); start += row) {
+            reserve(max_item_chars);
+            if (start == 0) {
+                *cursor_++ = '[';
+            } else {
+                std::memcpy(cursor_, "],[", 3);
+                cursor_ += 3;
+            }
+            cursor_ = format_unsigned(cursor_, static_cast<std::uint32_t>(ranks[start]));
+            for (std::size_t i = start + 1; i < start + row; ++i) {
+                reserve(max_item_chars);
+                *cursor_++ = ',';
+                cursor_ = format_unsigned(cursor_, static_cast<std::uint32_t>(ranks[i]));
+            }
         }
-        text("]]");
+        reserve(2);
+        std::memcpy(cursor_, "]]", 2);
+        cursor_ += 2;
     }
+
     void flush() {
-        out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-        buffer_.clear();
+        const auto size = static_cast<std::streamsize>(cursor_ - block_.get());
+        if (size > 0) out_.write(block_.get(), size);
+        cursor_ = block_.get();
     }
 
 private:
-    static constexpr std::size_t capacity = std::size_t{1} << 20;
+    static constexpr std::size_t block_size = std::size_t{1} << 20;
+    static constexpr std::size_t max_int_chars = 11;
+
+    /// Room for `size` more chars, flushing first if the block lacks it.
+    void reserve(std::size_t size) {
+        if (static_cast<std::size_t>(block_.get() + block_size - cursor_) < size) flush();
+    }
+
     std::ostream& out_;
-    std::string buffer_;
+    std::unique_ptr<char[]> block_;
+    char* cursor_;
 };
 
 }  // namespace
 
 void write_plan_json(std::ostream& out, const plan& p) {
-    buffered_writer w(out);
+    block_writer w(out);
     std::vector<int> ranks;
     w.text("{\"creations\":[");
     for (std::size_t i = 0; i < p.creations.size(); ++i) {
@@ -212,7 +321,7 @@ void write_plan_json(std::ostream& out, const plan& p) {
         ranks.resize(static_cast<std::size_t>(made.groups.world_size()));
         made.groups.write(ranks);
         w.groups(ranks, made.groups.group_size());
-        w.character('}');
+        w.text("}");
     }
     w.text("],\"handles\":{");
     bool first = true;
@@ -231,7 +340,7 @@ void write_plan_json(std::ostream& out, const plan& p) {
     }
     w.text("},\"destroy_order\":[");
     for (std::size_t i = 0; i < p.destroy_order.size(); ++i) {
-        if (i > 0) w.character(',');
+        if (i > 0) w.text(",");
         w.number(p.destroy_order[i]);
     }
     w.text("]}\n");
