@@ -160,69 +160,49 @@ std::string to_json(const config& c) {
 
 namespace {
 
-/// "00".."99": one table read gives two digits, halving the divisions.
-constexpr std::array<char, 200> digit_pairs = [] {
-    std::array<char, 200> pairs{};
-    for (std::size_t i = 0; i < 100; ++i) {
-        pairs[2 * i] = static_cast<char>('0' + i / 10);
-        pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+/// "0000".."9999", four chars in a word each, in memory order: one read of
+/// this 40 KB table gives four digits.
+constexpr std::array<std::uint32_t, 10000> four_digit_words = [] {
+    std::array<std::uint32_t, 10000> words{};
+    for (std::uint32_t i = 0; i < 10000; ++i) {
+        const std::array<char, 4> chars{static_cast<char>('0' + i / 1000), static_cast<char>('0' + i / 100 % 10),
+                                        static_cast<char>('0' + i / 10 % 10), static_cast<char>('0' + i % 10)};
+        words[i] = std::bit_cast<std::uint32_t>(chars);
     }
-    return pairs;
+    return words;
 }();
 
-/// 10^k, except 0 for k = 0 so that the value 0 has one digit.
-constexpr std::array<std::uint32_t, 10> digit_thresholds{0,      10,      100,      1000,      10000,
-                                                         100000, 1000000, 10000000, 100000000, 1000000000};
-
-/// Number of decimal digits of `value`, without a loop: log10 from log2.
-constexpr int decimal_length(std::uint32_t value) noexcept {
-    const int guess = (std::bit_width(value | 1U) * 1233) >> 12;  // 1233 / 4096 ≈ log10(2)
-    return guess + 1 - (value < digit_thresholds[static_cast<std::size_t>(guess)] ? 1 : 0);
+/// Writes `value` < 10^4 without leading zeros; stores 4 chars whatever its length.
+inline char* format_below_10000(char* out, std::uint32_t value) noexcept {
+    const std::uint32_t word = four_digit_words[value];
+    // Leading '0' chars are the low bytes equal to '0'; the last digit always counts.
+    const int leading_zeros = std::countr_zero((word ^ 0x30303030U) | (1U << 24)) / 8;
+    const std::uint32_t shifted = word >> (8 * leading_zeros);
+    std::memcpy(out, &shifted, sizeof shifted);
+    return out + (4 - leading_zeros);
 }
 
-/// Writes `value` in decimal at `out`, two digits per step; returns the end.
-inline char* format_by_pairs(char* out, std::uint32_t value) noexcept {
-    char* const end = out + decimal_length(value);
-    char* cursor = end;
-    while (value >= 100) {
-        cursor -= 2;
-        std::memcpy(cursor, &digit_pairs[2 * (value % 100)], 2);
-        value /= 100;
-    }
-    if (value >= 10) {
-        std::memcpy(cursor - 2, &digit_pairs[2 * value], 2);
-    } else {
-        cursor[-1] = static_cast<char>('0' + value);
-    }
-    return end;
-}
-
-/// The 8 decimal digits of `value` < 10^8 as byte values 0..9, the most
-/// significant in the lowest byte: divisions by 10^4, 10^2 and 10 done on
-/// all lanes of one 64-bit word at once (each constant multiply-shift is
-/// exact for the lane's range), with no loop and no table.
-constexpr std::uint64_t eight_digits(std::uint32_t value) noexcept {
-    std::uint64_t x = (value / 10000) | (std::uint64_t{value % 10000} << 32);  // 2 lanes < 10^4
-    const std::uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007FULL;
-    x = hundreds | ((x - hundreds * 100) << 16);  // 4 lanes < 100
-    const std::uint64_t tens = ((x * 103) >> 10) & 0x000F000F000F000FULL;
-    return tens | ((x - tens * 10) << 8);  // 8 lanes < 10
+/// Writes the four digits of `value` < 10^4, leading zeros included.
+inline char* format_four_digits(char* out, std::uint32_t value) noexcept {
+    std::memcpy(out, &four_digit_words[value], sizeof(std::uint32_t));
+    return out + 4;
 }
 
 /// Writes `value` in decimal at `out`; returns the end. Stores up to 10
 /// chars past `out` whatever the length: callers reserve 11.
 inline char* format_unsigned(char* out, std::uint32_t value) noexcept {
-    if constexpr (std::endian::native == std::endian::little) {
-        if (value < 100000000) {  // every rank below 10^8: branchless
-            const std::uint64_t digits = eight_digits(value);
-            // Leading zero digits are the low zero bytes; the last digit always counts.
-            const int leading_zeros = std::countr_zero(digits | (std::uint64_t{1} << 56)) / 8;
-            const std::uint64_t text = (digits + 0x3030303030303030ULL) >> (8 * leading_zeros);
-            std::memcpy(out, &text, sizeof text);
-            return out + (8 - leading_zeros);
+    if constexpr (std::endian::native != std::endian::little) {
+        return std::to_chars(out, out + 10, value).ptr;  // the shifts below assume little-endian words
+    } else {
+        if (value < 10000) return format_below_10000(out, value);
+        if (value < 100000000) {  // every rank below 10^8: two table reads
+            const std::uint32_t high = value / 10000;
+            return format_four_digits(format_below_10000(out, high), value - high * 10000);
         }
+        const std::uint32_t high = value / 100000000;  // 1 to 42
+        const std::uint32_t low = value - high * 100000000;
+        return format_four_digits(format_four_digits(format_below_10000(out, high), low / 10000), low % 10000);
     }
-    return format_by_pairs(out, value);
 }
 
 /// Writes `value` (any int) in decimal at `out`; returns the end. At most 11 chars.
@@ -261,29 +241,36 @@ public:
 
     /// Rows of `group_size` ranks (non-negative ints): [[a,b],[c,d]].
     void groups(std::span<const int> ranks, int group_size) {
-        // Per number, at most "],[" and its digits.
-        constexpr std::size_t max_item_chars = 3 + max_int_chars;
-        reserve(1);
-        *cursor_++ = '[';
+        text("[");
+        // The cursor lives in a register here: stores through a char* may
+        // alias the members, so member access would reload it per char.
+        char* cursor = cursor_;
+        const char* const last_room = block_.get() + block_size - max_item_chars;
         const auto row = static_cast<std::size_t>(group_size);
-        for (std::size_t start = 0; start < ranks.size(); start += row) {
-            reserve(max_item_chars);
-            if (start == 0) {
-                *cursor_++ = '[';
-            } else {
-                std::memcpy(cursor_, "],[", 3);
-                cursor_ += 3;
+        const auto make_room = [&] {
+            if (cursor > last_room) {
+                cursor_ = cursor;
+                flush();
+                cursor = cursor_;
             }
-            cursor_ = format_unsigned(cursor_, static_cast<std::uint32_t>(ranks[start]));
+        };
+        for (std::size_t start = 0; start < ranks.size(); start += row) {
+            make_room();
+            if (start == 0) {
+                *cursor++ = '[';
+            } else {
+                std::memcpy(cursor, "],[", 3);
+                cursor += 3;
+            }
+            cursor = format_unsigned(cursor, static_cast<std::uint32_t>(ranks[start]));
             for (std::size_t i = start + 1; i < start + row; ++i) {
-                reserve(max_item_chars);
-                *cursor_++ = ',';
-                cursor_ = format_unsigned(cursor_, static_cast<std::uint32_t>(ranks[i]));
+                make_room();
+                *cursor++ = ',';
+                cursor = format_unsigned(cursor, static_cast<std::uint32_t>(ranks[i]));
             }
         }
-        reserve(2);
-        std::memcpy(cursor_, "]]", 2);
-        cursor_ += 2;
+        cursor_ = cursor;
+        text("]]");
     }
 
     void flush() {
@@ -295,6 +282,7 @@ public:
 private:
     static constexpr std::size_t block_size = std::size_t{1} << 20;
     static constexpr std::size_t max_int_chars = 11;
+    static constexpr std::size_t max_item_chars = 3 + max_int_chars;  // "],[" and a number
 
     /// Room for `size` more chars, flushing first if the block lacks it.
     void reserve(std::size_t size) {
