@@ -3,8 +3,8 @@
 //
 //   ranktopo_bench [--benchmark_min_time=SECONDS] [other Google Benchmark flags]
 //
-// Peak memory is the ru_maxrss of a child process (wait4), so it counts
-// nothing of this process's own buffers.
+// Peak memory is the ru_maxrss (from wait4) of a child process started by a
+// fresh launcher, so it counts nothing of this process's own buffers.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <new>
 #include <numeric>
@@ -397,6 +396,9 @@ void print_summary(const collecting_reporter& r) {
                 " lookup ns, slowest family | lookup ns, all %d families | allocs per lookup |\n",
                 families);
     std::printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    double largest_ratio = 0;     // enumerate / memcpy at the largest N
+    double slowest_lookup = 0;    // over every family and N
+    double most_allocations = 0;  // per lookup, over every family and N
     for (int log2 = ranktopo::bench::smallest_world_log2; log2 <= ranktopo::bench::largest_world_log2; log2 += 2) {
         const std::int64_t world = std::int64_t{1} << log2;
         const auto* enumerate = r.find("plan_and_enumerate", world);
@@ -418,6 +420,9 @@ void print_summary(const collecting_reporter& r) {
                 allocations = std::max(allocations, counter(*one, "allocs_per_lookup"));
             }
         }
+        if (world == largest_world) largest_ratio = enumerate_seconds / copy_seconds;
+        slowest_lookup = std::max(slowest_lookup, slowest);
+        most_allocations = std::max(most_allocations, allocations);
         std::printf("| 2^%d | %.1f | %.3f | %.1f | %.3f | %.2f | %.0f (%s) | %.0f | %g |\n", log2, bytes / 1e6,
                     enumerate_seconds * 1e3, bytes / enumerate_seconds / 1e9, copy_seconds * 1e3,
                     enumerate_seconds / copy_seconds, slowest * 1e9, slowest_name.c_str(),
@@ -433,13 +438,25 @@ void print_summary(const collecting_reporter& r) {
         std::printf("- plan JSON written to /dev/null in process at N = 2^20: %.1f ms CPU\n",
                     cpu_seconds_per_iteration(*json) * 1e3);
     }
+    double speedup = 0;
     if (const auto* process = r.find("ranktopo_plan_process", largest_world)) {
         const double seconds = seconds_per_iteration(*process);
+        speedup = reference_seconds_at_largest / seconds;
         std::printf("- `ranktopo plan` process at N = 2^20, JSON to /dev/null: %.1f ms wall (%.1f ms CPU),"
                     " peak RSS %.1f MiB: %.0fx faster than the reference's %.0f s\n",
-                    seconds * 1e3, counter(*process, "cpu_ms"), counter(*process, "peak_rss_MiB"),
-                    reference_seconds_at_largest / seconds, reference_seconds_at_largest);
+                    seconds * 1e3, counter(*process, "cpu_ms"), counter(*process, "peak_rss_MiB"), speedup,
+                    reference_seconds_at_largest);
     }
+    const auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
+    std::printf("\nIssue 4 targets (MPI: see ranktopo_bench_mpi):\n");
+    std::printf("- enumeration within 3x of memcpy at N = 2^20: %.2fx, %s\n", largest_ratio,
+                verdict(largest_ratio > 0 && largest_ratio <= 3));
+    std::printf("- lookup under 1 us for every family at every N, no allocation: slowest %.0f ns,"
+                " %g allocations per lookup, %s\n",
+                slowest_lookup * 1e9, most_allocations,
+                verdict(slowest_lookup > 0 && slowest_lookup < 1e-6 && most_allocations == 0));
+    std::printf("- `ranktopo plan` at N = 2^20 at least 100x faster than 23 s: %.0fx, %s\n", speedup,
+                verdict(speedup >= 100));
 }
 
 }  // namespace
