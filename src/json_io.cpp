@@ -1,8 +1,13 @@
 // ranktopo — JSON config loading and streamed plan output.
+#include <array>
+#include <bit>
 #include <charconv>
 #include <climits>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -155,52 +160,144 @@ std::string to_json(const config& c) {
 
 namespace {
 
-/// Appends to a buffer and hands it to the stream in large blocks.
-class buffered_writer {
+/// "0000".."9999", four chars in a word each, in memory order: one read of
+/// this 40 KB table gives four digits.
+constexpr std::array<std::uint32_t, 10000> four_digit_words = [] {
+    std::array<std::uint32_t, 10000> words{};
+    for (std::uint32_t i = 0; i < 10000; ++i) {
+        const std::array<char, 4> chars{static_cast<char>('0' + i / 1000), static_cast<char>('0' + i / 100 % 10),
+                                        static_cast<char>('0' + i / 10 % 10), static_cast<char>('0' + i % 10)};
+        words[i] = std::bit_cast<std::uint32_t>(chars);
+    }
+    return words;
+}();
+
+/// Writes `value` < 10^4 without leading zeros; stores 4 chars whatever its length.
+inline char* format_below_10000(char* out, std::uint32_t value) noexcept {
+    const std::uint32_t word = four_digit_words[value];
+    // Leading '0' chars are the low bytes equal to '0'; the last digit always counts.
+    const int leading_zeros = std::countr_zero((word ^ 0x30303030U) | (1U << 24)) / 8;
+    const std::uint32_t shifted = word >> (8 * leading_zeros);
+    std::memcpy(out, &shifted, sizeof shifted);
+    return out + (4 - leading_zeros);
+}
+
+/// Writes the four digits of `value` < 10^4, leading zeros included.
+inline char* format_four_digits(char* out, std::uint32_t value) noexcept {
+    std::memcpy(out, &four_digit_words[value], sizeof(std::uint32_t));
+    return out + 4;
+}
+
+/// Writes `value` in decimal at `out`; returns the end. Stores up to 10
+/// chars past `out` whatever the length: callers reserve 11.
+inline char* format_unsigned(char* out, std::uint32_t value) noexcept {
+    if constexpr (std::endian::native != std::endian::little) {
+        return std::to_chars(out, out + 10, value).ptr;  // the shifts below assume little-endian words
+    } else {
+        if (value < 10000) return format_below_10000(out, value);
+        if (value < 100000000) {  // every rank below 10^8: two table reads
+            const std::uint32_t high = value / 10000;
+            return format_four_digits(format_below_10000(out, high), value - high * 10000);
+        }
+        const std::uint32_t high = value / 100000000;  // 1 to 42
+        const std::uint32_t low = value - high * 100000000;
+        return format_four_digits(format_four_digits(format_below_10000(out, high), low / 10000), low % 10000);
+    }
+}
+
+/// Writes `value` (any int) in decimal at `out`; returns the end. At most 11 chars.
+inline char* format_int(char* out, int value) noexcept {
+    auto magnitude = static_cast<std::uint32_t>(value);
+    if (value < 0) {
+        *out++ = '-';
+        magnitude = 0U - magnitude;
+    }
+    return format_unsigned(out, magnitude);
+}
+
+/// Formats straight into a fixed block and hands the stream whole blocks:
+/// one stream call per block, a bounds check per number, nothing per char.
+class block_writer {
 public:
-    explicit buffered_writer(std::ostream& out) : out_(out) { buffer_.reserve(capacity); }
-    ~buffered_writer() = default;
-    buffered_writer(const buffered_writer&) = delete;
-    buffered_writer& operator=(const buffered_writer&) = delete;
+    explicit block_writer(std::ostream& out) : out_(out), block_(new char[block_size]), cursor_(block_.get()) {}
+    block_writer(const block_writer&) = delete;
+    block_writer& operator=(const block_writer&) = delete;
+    ~block_writer() = default;
 
     void text(std::string_view s) {
-        if (buffer_.size() + s.size() > capacity) flush();
-        buffer_.append(s);
-    }
-    void character(char ch) {
-        if (buffer_.size() == capacity) flush();
-        buffer_.push_back(ch);
+        if (s.size() > block_size) {
+            flush();
+            out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+            return;
+        }
+        reserve(s.size());
+        std::memcpy(cursor_, s.data(), s.size());
+        cursor_ += s.size();
     }
     void number(int value) {
-        char digits[16];
-        const auto result = std::to_chars(digits, digits + sizeof digits, value);
-        text({digits, static_cast<std::size_t>(result.ptr - digits)});
+        reserve(max_int_chars);
+        cursor_ = format_int(cursor_, value);
     }
-    /// One group per row of `ranks`: [[a,b],[c,d]].
-    void groups(const std::vector<int>& ranks, int group_size) {
-        character('[');
-        for (std::size_t i = 0; i < ranks.size(); ++i) {
-            if (i % static_cast<std::size_t>(group_size) == 0) text(i == 0 ? "[" : "],[");
-            else character(',');
-            number(ranks[i]);
+
+    /// Rows of `group_size` ranks (non-negative ints): [[a,b],[c,d]].
+    void groups(std::span<const int> ranks, int group_size) {
+        text("[");
+        // The cursor lives in a register here: stores through a char* may
+        // alias the members, so member access would reload it per char.
+        char* cursor = cursor_;
+        const char* const last_room = block_.get() + block_size - max_item_chars;
+        const auto row = static_cast<std::size_t>(group_size);
+        const auto make_room = [&] {
+            if (cursor > last_room) {
+                cursor_ = cursor;
+                flush();
+                cursor = cursor_;
+            }
+        };
+        for (std::size_t start = 0; start < ranks.size(); start += row) {
+            make_room();
+            if (start == 0) {
+                *cursor++ = '[';
+            } else {
+                std::memcpy(cursor, "],[", 3);
+                cursor += 3;
+            }
+            cursor = format_unsigned(cursor, static_cast<std::uint32_t>(ranks[start]));
+            for (std::size_t i = start + 1; i < start + row; ++i) {
+                make_room();
+                *cursor++ = ',';
+                cursor = format_unsigned(cursor, static_cast<std::uint32_t>(ranks[i]));
+            }
         }
+        cursor_ = cursor;
         text("]]");
     }
+
     void flush() {
-        out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-        buffer_.clear();
+        const auto size = static_cast<std::streamsize>(cursor_ - block_.get());
+        if (size > 0) out_.write(block_.get(), size);
+        cursor_ = block_.get();
     }
 
 private:
-    static constexpr std::size_t capacity = std::size_t{1} << 20;
+    static constexpr std::size_t block_size = std::size_t{1} << 20;
+    static constexpr std::size_t max_int_chars = 11;
+    static constexpr std::size_t max_item_chars = 3 + max_int_chars;  // "],[" and a number
+
+    /// Room for `size` more chars, flushing first if the block lacks it.
+    void reserve(std::size_t size) {
+        if (static_cast<std::size_t>(block_.get() + block_size - cursor_) < size) flush();
+    }
+
     std::ostream& out_;
-    std::string buffer_;
+    std::unique_ptr<char[]> block_;
+    char* cursor_;
 };
 
 }  // namespace
 
 void write_plan_json(std::ostream& out, const plan& p) {
-    buffered_writer w(out);
+    block_writer w(out);
     std::vector<int> ranks;
     w.text("{\"creations\":[");
     for (std::size_t i = 0; i < p.creations.size(); ++i) {
@@ -212,7 +309,7 @@ void write_plan_json(std::ostream& out, const plan& p) {
         ranks.resize(static_cast<std::size_t>(made.groups.world_size()));
         made.groups.write(ranks);
         w.groups(ranks, made.groups.group_size());
-        w.character('}');
+        w.text("}");
     }
     w.text("],\"handles\":{");
     bool first = true;
@@ -231,7 +328,7 @@ void write_plan_json(std::ostream& out, const plan& p) {
     }
     w.text("},\"destroy_order\":[");
     for (std::size_t i = 0; i < p.destroy_order.size(); ++i) {
-        if (i > 0) w.character(',');
+        if (i > 0) w.text(",");
         w.number(p.destroy_order[i]);
     }
     w.text("]}\n");

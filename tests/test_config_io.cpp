@@ -154,3 +154,37 @@ TEST_CASE("validate: returns every problem, make_plan throws the first", "[confi
     CHECK(problems[2].option == "flashcomm2_oproj_tensor_parallel_size");
     CHECK_THROWS_WITH(ranktopo::make_plan(c), "ranktopo::make_plan: " + problems[0].message);
 }
+
+TEST_CASE("plan JSON: a large world's ranks are written as std::to_string writes them", "[io]") {
+    // Ranks of 1 to 7 digits through the writer's fast integer formatting,
+    // against a plain writer built from family::group().
+    ranktopo::config c;
+    c.world_size = 1 << 20;
+    c.tensor_parallel_size = 16;
+    c.data_parallel_size = c.world_size / 16;
+    c.mlp_tensor_parallel_size = 4;
+    c.flashcomm2_enabled = true;
+    c.flashcomm2_oproj_tensor_parallel_size = 4;
+    const ranktopo::plan p = ranktopo::make_plan(c);
+    std::ostringstream written;
+    ranktopo::write_plan_json(written, p);
+
+    std::string expected = "{\"creations\":[";
+    for (std::size_t i = 0; i < p.creations.size(); ++i) {
+        const ranktopo::family& f = p.creations[i].groups;
+        expected += (i == 0 ? "{\"name\":\"" : ",{\"name\":\"") + p.creations[i].name + "\",\"groups\":[";
+        for (int g = 0; g < f.group_count(); ++g) {
+            expected += g == 0 ? "[" : ",[";
+            for (int position = 0; position < f.group_size(); ++position) {
+                if (position > 0) expected += ',';
+                expected += std::to_string(f.rank(g, position));
+            }
+            expected += ']';
+        }
+        expected += "]}";
+    }
+    const std::string text = written.str();
+    REQUIRE(text.size() > expected.size());
+    CHECK(text.compare(0, expected.size(), expected) == 0);
+    CHECK(text.substr(expected.size()).starts_with("],\"handles\":{"));
+}

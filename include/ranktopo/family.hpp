@@ -156,20 +156,14 @@ public:
             out[0] = 0;
             return;
         }
-        const mode inner = flat[static_cast<std::size_t>(count - 1)];
-        std::array<int, 2 * layout::capacity> coordinate{};
-        int base = 0;
-        int* cursor = out.data();
-        for (int row = 0, rows = world_size() / inner.extent; row < rows; ++row) {
-            for (int j = 0; j < inner.extent; ++j) cursor[j] = base + j * inner.stride;
-            cursor += inner.extent;
-            for (int k = count - 2; k >= 0; --k) {  // odometer over the outer modes
-                const mode& m = flat[static_cast<std::size_t>(k)];
-                base += m.stride;
-                if (++coordinate[static_cast<std::size_t>(k)] < m.extent) break;
-                base -= m.stride * m.extent;
-                coordinate[static_cast<std::size_t>(k)] = 0;
-            }
+        // Short inner runs are the common case (fine-grained TP, FlashComm2):
+        // with the run length known at compile time, a run is one vector add.
+        switch (flat[static_cast<std::size_t>(count - 1)].extent) {
+            case 2: write_tiles<2>(flat.data(), count, out.data()); break;
+            case 4: write_tiles<4>(flat.data(), count, out.data()); break;
+            case 8: write_tiles<8>(flat.data(), count, out.data()); break;
+            case 16: write_tiles<16>(flat.data(), count, out.data()); break;
+            default: write_tiles<0>(flat.data(), count, out.data()); break;
         }
     }
 
@@ -206,6 +200,44 @@ private:
         int weight = 0;  // place value in the group index or in the position
         bool in_group = false;
     };
+
+    /// Writes the values of the coalesced modes `flat` (count >= 1, extents
+    /// > 1) in row-major order: tiles of the two innermost modes, an
+    /// odometer over the others. `inner_extent` is the innermost extent when
+    /// known at compile time, 0 when not.
+    template <int inner_extent>
+    static void write_tiles(const mode* flat, int count, int* cursor) noexcept {
+        const mode inner = flat[count - 1];
+        const mode middle = count >= 2 ? flat[count - 2] : mode{1, 0};
+        const int outer_count = count >= 2 ? count - 2 : 0;
+        std::array<int, (inner_extent > 0 ? inner_extent : 1)> offsets{};  // j · inner stride
+        if constexpr (inner_extent > 0) {
+            for (int j = 0; j < inner_extent; ++j) offsets[static_cast<std::size_t>(j)] = j * inner.stride;
+        }
+        int tiles = 1;
+        for (int k = 0; k < outer_count; ++k) tiles *= flat[k].extent;
+        std::array<int, 2 * layout::capacity> coordinate{};
+        int base = 0;
+        for (int tile = 0; tile < tiles; ++tile) {
+            int row_base = base;
+            for (int i = 0; i < middle.extent; ++i, row_base += middle.stride) {
+                if constexpr (inner_extent > 0) {
+                    for (int j = 0; j < inner_extent; ++j) cursor[j] = row_base + offsets[static_cast<std::size_t>(j)];
+                    cursor += inner_extent;
+                } else {
+                    for (int j = 0; j < inner.extent; ++j) cursor[j] = row_base + j * inner.stride;
+                    cursor += inner.extent;
+                }
+            }
+            for (int k = outer_count - 1; k >= 0; --k) {  // odometer over the outer modes
+                const mode& m = flat[k];
+                base += m.stride;
+                if (++coordinate[static_cast<std::size_t>(k)] < m.extent) break;
+                base -= m.stride * m.extent;
+                coordinate[static_cast<std::size_t>(k)] = 0;
+            }
+        }
+    }
 
     // The modes, sorted by stride, must be the mixed radix of world_size():
     // strides 1, e0, e0·e1, ... — then every value is hit exactly once.
