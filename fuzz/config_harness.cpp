@@ -50,7 +50,8 @@ void check_family(const family& f, const std::string& name, const config& c) {
             }
         }
         const int last = f.rank(f.group_count() - 1, f.group_size() - 1);
-        if (last < 0 || last >= world || f.locate(last) != ranktopo::location{f.group_count() - 1, f.group_size() - 1}) {
+        if (last < 0 || last >= world ||
+            f.locate(last) != ranktopo::location{f.group_count() - 1, f.group_size() - 1}) {
             violated(name + ": the last member of the last group is misplaced", c);
         }
     }
