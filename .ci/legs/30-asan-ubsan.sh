@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# CI leg: the whole test suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer; the first finding fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+start=$SECONDS
+cmake -S . -B build-asan -G Ninja -DRANKTOPO_SANITIZE=address,undefined
+cmake --build build-asan -j2
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The package tests build unsanitized consumer projects: the main run covers them.
+ctest --test-dir build-asan --output-on-failure -j2 --label-exclude package
+echo "asan-ubsan: built and tested in $((SECONDS - start)) s"
