@@ -231,3 +231,12 @@ TEST_CASE("hostile: layouts at the edge of the int range", "[hostile][layout]") 
         CHECK_THROWS_AS(layout::row_major({12}).divide(outer), layout_error);
     }
 }
+
+TEST_CASE("hostile: split and coalesce near the int range do not overflow", "[hostile][layout]") {
+    // A mode (2 : 2^30) holds values up to 2^30; its extent times stride is 2^31.
+    CHECK_THROWS_AS((layout{{2, 1 << 30}}.split(0, 1)), ranktopo::layout_error);
+    CHECK((layout{{2, 1 << 30}}.split(0, 2)) == (layout{{2, 1 << 30}, {1, 1 << 30}}));
+    const layout l{{3, 5}, {2, 1 << 30}};
+    CHECK(l.coalesce() == l);
+    CHECK((layout{{2, 1 << 30}, {2, 1 << 29}}.coalesce()) == (layout{{4, 1 << 29}}));
+}
