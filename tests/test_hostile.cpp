@@ -240,3 +240,11 @@ TEST_CASE("hostile: split and coalesce near the int range do not overflow", "[ho
     CHECK(l.coalesce() == l);
     CHECK((layout{{2, 1 << 30}, {2, 1 << 29}}.coalesce()) == (layout{{4, 1 << 29}}));
 }
+
+TEST_CASE("hostile: a family with extent-1 modes of stride 0 locates without dividing by 0", "[hostile][family]") {
+    const family f(layout{{1, 0}, {2, 4}}, layout{{4, 1}, {1, 0}});  // mode{} is (1 : 0)
+    CHECK(f.locate(6) == ranktopo::location{1, 2});
+    CHECK(f.rank(1, 2) == 6);
+    const family all(layout{ranktopo::mode{}}, ranktopo::layout::row_major({4}));
+    CHECK(all.locate(3) == ranktopo::location{0, 3});
+}
