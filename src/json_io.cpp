@@ -94,7 +94,7 @@ config parse_config(std::string_view json_text, const config& base) {
     nlohmann::json document;
     try {
         document = nlohmann::json::parse(json_text.begin(), json_text.end());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number beyond double
         // nlohmann's message starts with "[json.exception.parse_error.101] "; keep what follows.
         std::string_view what = e.what();
         if (const auto end = what.find("] "); end != std::string_view::npos) what.remove_prefix(end + 2);

@@ -95,13 +95,16 @@ public:
             detail::throw_layout_error("family", "the modes " + describe() + " do not cover 0.." +
                                                      std::to_string(std::int64_t{groups.size()} * members.size() - 1) + " exactly once");
         }
+        // Extent-1 modes add no digit (and may have stride 0, which locate would divide by).
         int weight = 1;
         for (int i = members_.mode_count() - 1; i >= 0; --i) {
+            if (members_[i].extent == 1) continue;
             digits_[static_cast<std::size_t>(digit_count_++)] = {members_[i], weight, false};
             weight *= members_[i].extent;
         }
         weight = 1;
         for (int i = groups_.mode_count() - 1; i >= 0; --i) {
+            if (groups_[i].extent == 1) continue;
             digits_[static_cast<std::size_t>(digit_count_++)] = {groups_[i], weight, true};
             weight *= groups_[i].extent;
         }

@@ -42,7 +42,7 @@ constexpr int coalesce_modes(std::span<const mode> in, mode* out) noexcept {
     int count = 0;
     for (const mode& m : in) {
         if (m.extent == 1) continue;
-        if (count > 0 && out[count - 1].stride == m.extent * m.stride) {
+        if (count > 0 && out[count - 1].stride == std::int64_t{m.extent} * m.stride) {
             out[count - 1] = {out[count - 1].extent * m.extent, m.stride};
         } else {
             out[count++] = m;
@@ -139,6 +139,10 @@ public:
                                                             " does not divide extent " + std::to_string(m.extent));
         }
         const int inner_extent = m.extent / outer_extent;
+        // Beyond INT_MAX only when outer_extent is 1 (else it is at most a value of the layout).
+        if (std::int64_t{m.stride} * inner_extent > INT_MAX) {
+            detail::throw_layout_error("layout::split", "the outer stride exceeds the int range");
+        }
         layout result;
         for (int k = 0; k < count_; ++k) {
             if (k == i) {
