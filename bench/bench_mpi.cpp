@@ -106,9 +106,8 @@ int mismatches(const ranktopo::plan& p, int rank) {
 }
 
 /// The slowest rank's time for one creation of every communicator.
-double timed(const ranktopo::plan& p, int rank, call_count (*strategy)(const ranktopo::plan&, int,
-                                                                        std::vector<MPI_Comm>&),
-             call_count& calls) {
+double timed(const ranktopo::plan& p, int rank,
+             call_count (*strategy)(const ranktopo::plan&, int, std::vector<MPI_Comm>&), call_count& calls) {
     std::vector<MPI_Comm> comms(p.creations.size(), MPI_COMM_NULL);
     MPI_Barrier(MPI_COMM_WORLD);
     const double start = MPI_Wtime();
@@ -171,9 +170,10 @@ int main(int argc, char** argv) {
         for (const ranktopo::creation& made : p.creations) groups += made.groups.group_count();
         const double split_ms = median(split_times) * 1e3;
         const double member_ms = median(member_times) * 1e3;
-        std::printf("\n## ranktopo_bench_mpi summary: %d processes, %zu creations, %lld groups, median of %d,"
-                    " slowest rank\n\n",
-                    world, p.creations.size(), static_cast<long long>(groups), repetitions);
+        std::printf(
+            "\n## ranktopo_bench_mpi summary: %d processes, %zu creations, %lld groups, median of %d,"
+            " slowest rank\n\n",
+            world, p.creations.size(), static_cast<long long>(groups), repetitions);
         std::printf("| processes | strategy | ms to create all | MPI calls per rank | collective calls per rank |\n");
         std::printf("| ---: | --- | ---: | ---: | ---: |\n");
         std::printf("| %d | split per creation | %.3f | %lld | %lld |\n", world, split_ms,
@@ -183,19 +183,22 @@ int main(int argc, char** argv) {
         std::printf("| %d | members-only / split | %.2fx | %.2fx | %.2fx |\n", world, member_ms / split_ms,
                     static_cast<double>(member_total) / static_cast<double>(split_total),
                     static_cast<double>(member_collective) / static_cast<double>(split_collective));
-        std::printf("\nIssue 4 target, one MPI collective per creation: %lld collective calls for %zu creations"
-                    " with split, %s\n",
-                    static_cast<long long>(split_collective), p.creations.size(),
-                    split_collective == static_cast<std::int64_t>(p.creations.size()) &&
-                            split_total == split_collective
-                        ? "met"
-                        : "NOT met");
-        std::printf("same communicators from both strategies on every rank: %s;"
-                    " members-only calls as counted from the plan: %s\n",
-                    wrong == 0 ? "yes" : "NO", members_only_calls(p) == member_total ? "yes" : "NO");
+        std::printf(
+            "\nIssue 4 target, one MPI collective per creation: %lld collective calls for %zu creations"
+            " with split, %s\n",
+            static_cast<long long>(split_collective), p.creations.size(),
+            split_collective == static_cast<std::int64_t>(p.creations.size()) && split_total == split_collective
+                ? "met"
+                : "NOT met");
+        std::printf(
+            "same communicators from both strategies on every rank: %s;"
+            " members-only calls as counted from the plan: %s\n",
+            wrong == 0 ? "yes" : "NO", members_only_calls(p) == member_total ? "yes" : "NO");
         if (world == 16) {
             std::printf("\nMPI calls per rank for the issue's config, counted from its plan (not run):\n\n");
-            std::printf("| N | creations | groups | split | members-only | ratio |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            std::printf(
+                "| N | creations | groups | split | members-only | ratio |\n| ---: | ---: | ---: | ---: | ---: | ---: "
+                "|\n");
             for (int log2 = ranktopo::bench::smallest_world_log2; log2 <= ranktopo::bench::largest_world_log2;
                  log2 += 2) {
                 const ranktopo::plan big = ranktopo::make_plan(ranktopo::bench::issue_config(1 << log2));
@@ -205,8 +208,7 @@ int main(int argc, char** argv) {
                 const std::int64_t members = members_only_calls(big);
                 std::printf("| 2^%d | %lld | %lld | %lld | %lld | %.0fx |\n", log2, static_cast<long long>(split),
                             static_cast<long long>(big_groups), static_cast<long long>(split),
-                            static_cast<long long>(members),
-                            static_cast<double>(members) / static_cast<double>(split));
+                            static_cast<long long>(members), static_cast<double>(members) / static_cast<double>(split));
             }
         }
     }

@@ -48,18 +48,32 @@ void* counted_allocation(std::size_t size) {
 }
 }  // namespace
 
-void* operator new(std::size_t size) { return counted_allocation(size); }
-void* operator new[](std::size_t size) { return counted_allocation(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t size) {
+    return counted_allocation(size);
+}
+void* operator new[](std::size_t size) {
+    return counted_allocation(size);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace {
 
 using ranktopo::bench::issue_config;
 
-int world_of(const benchmark::State& state) { return static_cast<int>(state.range(0)); }
+int world_of(const benchmark::State& state) {
+    return static_cast<int>(state.range(0));
+}
 
 std::size_t total_ranks(const ranktopo::plan& p) {
     std::size_t total = 0;
@@ -141,8 +155,9 @@ void lookup_one_family(benchmark::State& state) {
         rank = (rank + rank_step) & (world - 1);
     }
     const std::uint64_t allocations = allocation_count.load() - before;
-    state.counters["allocs_per_lookup"] =
-        static_cast<double>(allocations) / static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+    state.counters["allocs_per_lookup"] = static_cast<double>(allocations) /
+                                          static_cast<double>(
+                                              std::max<benchmark::IterationCount>(state.iterations(), 1));
     state.counters["group_size"] = f.group_size();
 }
 
@@ -156,8 +171,8 @@ void lookup_all_families(benchmark::State& state) {
         rank = (rank + rank_step) & (world - 1);
     }
     const std::uint64_t allocations = allocation_count.load() - before;
-    state.counters["allocs_per_rank"] =
-        static_cast<double>(allocations) / static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+    state.counters["allocs_per_rank"] = static_cast<double>(allocations) /
+                                        static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
     state.counters["families"] = static_cast<double>(p.creations.size());
 }
 
@@ -169,7 +184,9 @@ struct child_result {
     long max_rss_kib = 0;
 };
 
-double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; }
+double seconds_of(const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+}
 
 /// Runs `args` with standard output to `output` (a path) or to the pipe end
 /// `output_fd`; returns its wall time and the rusage wait4 reports.
@@ -191,8 +208,8 @@ child_result spawn_and_wait(const std::vector<std::string>& args, const char* ou
     if (wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed for " + args[0]);
     const auto stop = std::chrono::steady_clock::now();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(args[0] + " failed");
-    return {std::chrono::duration<double>(stop - start).count(), seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime),
-            usage.ru_maxrss};
+    return {std::chrono::duration<double>(stop - start).count(),
+            seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime), usage.ru_maxrss};
 }
 
 std::string self_path() {
@@ -226,7 +243,8 @@ child_result run_measured(const std::vector<std::string>& args) {
     const ssize_t length = read(read_end, text, sizeof text - 1);
     close(read_end);
     child_result result;
-    if (length <= 0 || std::sscanf(text, "%lf %lf %ld", &result.seconds, &result.cpu_seconds, &result.max_rss_kib) != 3) {
+    if (length <= 0 ||
+        std::sscanf(text, "%lf %lf %ld", &result.seconds, &result.cpu_seconds, &result.max_rss_kib) != 3) {
         throw std::runtime_error("no measurement from " + args[0]);
     }
     return result;
@@ -268,9 +286,9 @@ void peak_memory_enumerate_all(benchmark::State& state) {
     }
     state.counters["idle_rss_MiB"] = static_cast<double>(idle.max_rss_kib) / 1024.0;
     state.counters["peak_rss_MiB"] = static_cast<double>(all.max_rss_kib) / 1024.0;
-    state.counters["answer_MiB"] =
-        static_cast<double>(total_ranks(ranktopo::make_plan(issue_config(world_of(state)))) * sizeof(int)) /
-        (1024.0 * 1024.0);
+    state.counters["answer_MiB"] = static_cast<double>(total_ranks(ranktopo::make_plan(issue_config(world_of(state)))) *
+                                                       sizeof(int)) /
+                                   (1024.0 * 1024.0);
 }
 
 // --- 5. `ranktopo plan` end to end ------------------------------------------
@@ -312,7 +330,8 @@ void ranktopo_plan_process(benchmark::State& state) {
         max_rss_kib = std::max(max_rss_kib, r.max_rss_kib);
     }
     state.counters["peak_rss_MiB"] = static_cast<double>(max_rss_kib) / 1024.0;
-    state.counters["cpu_ms"] = 1e3 * cpu_seconds / static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+    state.counters["cpu_ms"] = 1e3 * cpu_seconds /
+                               static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
 }
 
 /// The same plan JSON written in this process to /dev/null: the process's
@@ -392,9 +411,10 @@ void print_summary(const collecting_reporter& r) {
     const int families = static_cast<int>(ranktopo::make_plan(issue_config(1 << 10)).creations.size());
     std::printf("\n## ranktopo_bench summary (issue 4 config, %d creations; in-process times are CPU time)\n\n",
                 families);
-    std::printf("| N | output MB | plan + enumerate ms | GB/s | memcpy ms | enumerate / memcpy |"
-                " lookup ns, slowest family | lookup ns, all %d families | allocs per lookup |\n",
-                families);
+    std::printf(
+        "| N | output MB | plan + enumerate ms | GB/s | memcpy ms | enumerate / memcpy |"
+        " lookup ns, slowest family | lookup ns, all %d families | allocs per lookup |\n",
+        families);
     std::printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     double largest_ratio = 0;     // enumerate / memcpy at the largest N
     double slowest_lookup = 0;    // over every family and N
@@ -430,9 +450,10 @@ void print_summary(const collecting_reporter& r) {
     }
     std::printf("\n");
     if (const auto* peak = r.find("peak_memory_enumerate_all", largest_world)) {
-        std::printf("- peak memory at N = 2^20 with every family's groups held at once (ru_maxrss of a child"
-                    " process): %.1f MiB (the answer is %.1f MiB; an idle child %.1f MiB)\n",
-                    counter(*peak, "peak_rss_MiB"), counter(*peak, "answer_MiB"), counter(*peak, "idle_rss_MiB"));
+        std::printf(
+            "- peak memory at N = 2^20 with every family's groups held at once (ru_maxrss of a child"
+            " process): %.1f MiB (the answer is %.1f MiB; an idle child %.1f MiB)\n",
+            counter(*peak, "peak_rss_MiB"), counter(*peak, "answer_MiB"), counter(*peak, "idle_rss_MiB"));
     }
     if (const auto* json = r.find("plan_json_in_process", largest_world)) {
         std::printf("- plan JSON written to /dev/null in process at N = 2^20: %.1f ms CPU\n",
@@ -442,19 +463,21 @@ void print_summary(const collecting_reporter& r) {
     if (const auto* process = r.find("ranktopo_plan_process", largest_world)) {
         const double seconds = seconds_per_iteration(*process);
         speedup = reference_seconds_at_largest / seconds;
-        std::printf("- `ranktopo plan` process at N = 2^20, JSON to /dev/null: %.1f ms wall (%.1f ms CPU),"
-                    " peak RSS %.1f MiB: %.0fx faster than the reference's %.0f s\n",
-                    seconds * 1e3, counter(*process, "cpu_ms"), counter(*process, "peak_rss_MiB"), speedup,
-                    reference_seconds_at_largest);
+        std::printf(
+            "- `ranktopo plan` process at N = 2^20, JSON to /dev/null: %.1f ms wall (%.1f ms CPU),"
+            " peak RSS %.1f MiB: %.0fx faster than the reference's %.0f s\n",
+            seconds * 1e3, counter(*process, "cpu_ms"), counter(*process, "peak_rss_MiB"), speedup,
+            reference_seconds_at_largest);
     }
     const auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
     std::printf("\nIssue 4 targets (MPI: see ranktopo_bench_mpi):\n");
     std::printf("- enumeration within 3x of memcpy at N = 2^20: %.2fx, %s\n", largest_ratio,
                 verdict(largest_ratio > 0 && largest_ratio <= 3));
-    std::printf("- lookup under 1 us for every family at every N, no allocation: slowest %.0f ns,"
-                " %g allocations per lookup, %s\n",
-                slowest_lookup * 1e9, most_allocations,
-                verdict(slowest_lookup > 0 && slowest_lookup < 1e-6 && most_allocations == 0));
+    std::printf(
+        "- lookup under 1 us for every family at every N, no allocation: slowest %.0f ns,"
+        " %g allocations per lookup, %s\n",
+        slowest_lookup * 1e9, most_allocations,
+        verdict(slowest_lookup > 0 && slowest_lookup < 1e-6 && most_allocations == 0));
     std::printf("- `ranktopo plan` at N = 2^20 at least 100x faster than 23 s: %.0fx, %s\n", speedup,
                 verdict(speedup >= 100));
 }

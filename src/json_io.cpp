@@ -71,7 +71,8 @@ void assign_json(config& c, const std::string& key, const nlohmann::json& value)
     const option_info& info = known_option(function, key);
     if (info.boolean != nullptr) {
         if (!value.is_boolean()) {
-            refuse(function, key, cat(key, " must be true or false, got ", type_name(value), " (", shortened(value), ")"));
+            refuse(function, key,
+                   cat(key, " must be true or false, got ", type_name(value), " (", shortened(value), ")"));
         }
         c.*info.boolean = value.get<bool>();
         return;

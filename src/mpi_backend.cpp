@@ -27,9 +27,10 @@ void require_initialized(const char* function) {
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
     if (initialized == 0 || finalized != 0) {
-        throw backend_error(cat(function, ": MPI is ", initialized == 0 ? "not initialized yet (call MPI_Init first)"
-                                                                        : "finalized already (destroy the registry "
-                                                                          "before MPI_Finalize)"));
+        throw backend_error(cat(function, ": MPI is ",
+                                initialized == 0 ? "not initialized yet (call MPI_Init first)"
+                                                 : "finalized already (destroy the registry "
+                                                   "before MPI_Finalize)"));
     }
 }
 

@@ -19,8 +19,8 @@ using groups_t = std::vector<std::vector<int>>;
 
 /// The golden "expected" part for `c`, or nullopt where the reference fails.
 inline std::optional<nlohmann::json> reference_model(const ranktopo::config& c) {
-    const int N = c.world_size, T = c.tensor_parallel_size, D = c.data_parallel_size,
-              P = c.pipeline_parallel_size, C = c.prefill_context_parallel_size;
+    const int N = c.world_size, T = c.tensor_parallel_size, D = c.data_parallel_size, P = c.pipeline_parallel_size,
+              C = c.prefill_context_parallel_size;
     if (N < 1 || T < 1 || D < 1 || P < 1 || C < 1) return std::nullopt;
     if (N % (D * P * C * T) != 0) return std::nullopt;
     const int E = N / (D * P * C * T);

@@ -26,8 +26,7 @@ TEST_CASE("base families: the layouts.md example D=2 P=2 C=1 T=4", "[families]")
     namespace f = ranktopo::families;
     CHECK(f::pp(c).to_vectors() == groups{{0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {11, 15}});
     CHECK(f::dp(c).to_vectors() == groups{{0, 8}, {4, 12}, {1, 9}, {5, 13}, {2, 10}, {6, 14}, {3, 11}, {7, 15}});
-    CHECK(f::ep(c).to_vectors() ==
-          groups{{0, 1, 2, 3, 8, 9, 10, 11}, {4, 5, 6, 7, 12, 13, 14, 15}});
+    CHECK(f::ep(c).to_vectors() == groups{{0, 1, 2, 3, 8, 9, 10, 11}, {4, 5, 6, 7, 12, 13, 14, 15}});
     CHECK(f::tp(c).to_vectors() == groups{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}, {12, 13, 14, 15}});
     CHECK(f::world(c).to_vectors() == groups{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}});
     CHECK(f::pcp(c).group_size() == 1);
@@ -54,6 +53,6 @@ TEST_CASE("base families: an invalid config is refused with config_error", "[fam
     c.world_size = 12;
     c.tensor_parallel_size = 8;
     CHECK_THROWS_AS(ranktopo::families::tp(c), ranktopo::config_error);
-    CHECK_THROWS_WITH(ranktopo::families::tp(c), Catch::Contains("world_size (12)") &&
-                                                     Catch::Contains("tensor_parallel_size"));
+    CHECK_THROWS_WITH(ranktopo::families::tp(c),
+                      Catch::Contains("world_size (12)") && Catch::Contains("tensor_parallel_size"));
 }

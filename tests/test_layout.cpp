@@ -81,8 +81,8 @@ TEST_CASE("family: group, position and rank by arithmetic", "[family]") {
     const family pp(x.select({0, 2}), x.select({1}));
     CHECK(pp.group_count() == 8);
     CHECK(pp.group_size() == 2);
-    CHECK(pp.to_vectors() == std::vector<std::vector<int>>{{0, 4}, {1, 5}, {2, 6}, {3, 7},
-                                                          {8, 12}, {9, 13}, {10, 14}, {11, 15}});
+    CHECK(pp.to_vectors() ==
+          std::vector<std::vector<int>>{{0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {11, 15}});
     CHECK(pp.locate(13) == ranktopo::location{5, 1});
     CHECK(pp.rank(5, 1) == 13);
     CHECK_THROWS_AS(pp.locate(16), ranktopo::lookup_error);
@@ -93,7 +93,7 @@ TEST_CASE("family: group, position and rank by arithmetic", "[family]") {
 
 TEST_CASE("family: construction refuses what is not a partition", "[family]") {
     const layout x = layout::row_major({2, 4});
-    CHECK_THROWS_AS(family(x.select({0}), x.select({0})), ranktopo::layout_error);  // rank 1 in no group
+    CHECK_THROWS_AS(family(x.select({0}), x.select({0})), ranktopo::layout_error);    // rank 1 in no group
     CHECK_THROWS_AS(family(layout{{2, 1}}, layout{{2, 1}}), ranktopo::layout_error);  // 1 twice
     CHECK_NOTHROW(family(layout{}, layout{}));                                        // one rank
     const family single(layout{}, layout{});

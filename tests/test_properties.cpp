@@ -65,7 +65,7 @@ std::vector<ranktopo::config> variants(const ranktopo::config& base) {
                     c.num_head_replica = replicas;
                     c.local_rank = local;
                 });
-    add([](ranktopo::config& c) { c.pd_head_ratio = 2; });  // not a producer: no p_tp
+    add([](ranktopo::config& c) { c.pd_head_ratio = 2; });      // not a producer: no p_tp
     add([](ranktopo::config& c) { c.is_kv_producer = true; });  // pd_head_ratio 1: no p_tp
     for (int size = 1; size <= D + 1; ++size) {
         add([&](ranktopo::config& c) { c.oproj_tensor_parallel_size = size; });
@@ -162,8 +162,7 @@ TEST_CASE("properties: vLLM's families partition every valid world up to 64 rank
     namespace f = ranktopo::families;
     std::size_t checked = 0;
     for (const ranktopo::config& c : topologies(max_world)) {
-        std::vector<ranktopo::family> all{f::world(c), f::tp(c), f::pcp(c), f::pp(c),
-                                          f::dp(c),    f::ep(c), f::mc2(c)};
+        std::vector<ranktopo::family> all{f::world(c), f::tp(c), f::pcp(c), f::pp(c), f::dp(c), f::ep(c), f::mc2(c)};
         for (int k : divisors(c.tensor_parallel_size)) all.push_back(f::dcp(c, k));
         for (const ranktopo::family& fam : all) {
             const std::string violation = ranktopo_test::family_invariant_violation(fam, c.world_size);

@@ -105,8 +105,8 @@ TEST_CASE("registry: every golden fixture, every rank, over the recording backen
                 const auto a = static_cast<accessor>(i);
                 const std::string key(ranktopo::name(a));
                 if (!handles.contains(key)) {
-                    REQUIRE_THROWS_WITH(r.get(a), Catch::Contains("get(" + key + ")") &&
-                                                      Catch::Contains("does not enable"));
+                    REQUIRE_THROWS_WITH(r.get(a),
+                                        Catch::Contains("get(" + key + ")") && Catch::Contains("does not enable"));
                     continue;
                 }
                 const registry::group got = r.get(a);
@@ -169,9 +169,9 @@ TEST_CASE("registry: a creation failing at every index of every golden plan is r
                 REQUIRE(e.failures().size() == 1);
                 REQUIRE(e.failures().front().creation == static_cast<int>(k));
                 REQUIRE(e.failures().front().name == p.creations[k].name);
-                REQUIRE_THAT(e.what(), Catch::StartsWith("ranktopo::registry::init: creating '" +
-                                                         p.creations[k].name + "'") &&
-                                           Catch::Contains("injected failure"));
+                REQUIRE_THAT(e.what(),
+                             Catch::StartsWith("ranktopo::registry::init: creating '" + p.creations[k].name + "'") &&
+                                 Catch::Contains("injected failure"));
             }
             REQUIRE_FALSE(r.initialized());
             REQUIRE(backend.live_count() == 0);
@@ -278,8 +278,9 @@ TEST_CASE("registry: errors name the accessor, the option and the values", "[reg
     CHECK(backend.events().empty());
 
     r.init(c, backend, 0);
-    CHECK_THROWS_WITH(r.get(accessor::mlp_tp), "ranktopo::registry::get(mlp_tp): the config does not enable mlp_tp: "
-                                               "mlp_tensor_parallel_size is 0 (off)");
+    CHECK_THROWS_WITH(r.get(accessor::mlp_tp),
+                      "ranktopo::registry::get(mlp_tp): the config does not enable mlp_tp: "
+                      "mlp_tensor_parallel_size is 0 (off)");
     CHECK_THROWS_WITH(r.get(accessor::p_tp), Catch::Contains("pd_head_ratio (1) > 1 and is_kv_producer (false)"));
     CHECK_THROWS_WITH(r.get(accessor::flashcomm2_odp), Catch::EndsWith("flashcomm2_enabled is false"));
     r.destroy();

@@ -43,10 +43,11 @@ std::string report(ranktopo::registry<ranktopo::mpi::backend>& registry, int ran
         std::vector<int> world_ranks(static_cast<std::size_t>(size));
         MPI_Allgather(&rank, 1, MPI_INT, world_ranks.data(), 1, MPI_INT, group.handle);
         const bool ok = world_ranks == group.members.to_vector() && position == group.position;
-        const std::string name = group.borrowed() ? "(engine tp)" : p.creations[static_cast<std::size_t>(group.creation)].name;
-        out << "rank " << rank << ": " << ranktopo::name(a) << std::string(15 - ranktopo::name(a).size(), ' ')
-            << name << std::string(name.size() < 15 ? 15 - name.size() : 1, ' ') << "position " << group.position
-            << " of " << group.members.size() << " [";
+        const std::string name = group.borrowed() ? "(engine tp)"
+                                                  : p.creations[static_cast<std::size_t>(group.creation)].name;
+        out << "rank " << rank << ": " << ranktopo::name(a) << std::string(15 - ranktopo::name(a).size(), ' ') << name
+            << std::string(name.size() < 15 ? 15 - name.size() : 1, ' ') << "position " << group.position << " of "
+            << group.members.size() << " [";
         for (int k = 0; k < group.members.size(); ++k) out << (k == 0 ? "" : ", ") << group.members[k];
         out << "] " << (ok ? "ok" : "MISMATCH") << '\n';
     }
@@ -65,8 +66,7 @@ void print_in_rank_order(const std::string& text, int rank, int ranks) {
         total += lengths[r];
     }
     std::string all(static_cast<std::size_t>(rank == 0 ? total : 0), '\0');
-    MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0,
-                MPI_COMM_WORLD);
+    MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
     if (rank == 0) std::cout << all << std::flush;
 }
 

@@ -188,7 +188,9 @@ fmt::rgb group_color(int group, int group_count) {
     return {byte(r), byte(g), byte(b)};
 }
 
-std::string hex(fmt::rgb color) { return fmt::format("#{:02x}{:02x}{:02x}", color.r, color.g, color.b); }
+std::string hex(fmt::rgb color) {
+    return fmt::format("#{:02x}{:02x}{:02x}", color.r, color.g, color.b);
+}
 
 std::string sizes(const ranktopo::config& c) {
     const int E = c.world_size / (c.data_parallel_size * c.pipeline_parallel_size * c.prefill_context_parallel_size *
@@ -231,16 +233,16 @@ std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c, s
 void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families) {
     const int n = c.world_size;
     if (n > max_drawn_ranks) {
-        throw usage_error{fmt::format(
-            "{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
-            "groups, 'ranktopo lint' for each family's axes, or 'ranktopo plan' for every group as JSON",
-            n, command, max_drawn_ranks)};
+        throw usage_error{
+            fmt::format("{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
+                        "groups, 'ranktopo lint' for each family's axes, or 'ranktopo plan' for every group as JSON",
+                        n, command, max_drawn_ranks)};
     }
     if (static_cast<long long>(n) * static_cast<long long>(families) > max_drawn_cells) {
-        throw usage_error{fmt::format(
-            "{} families of {} ranks are more than {} draws at once ({} cells); pick fewer with --family "
-            "NAME[,NAME...] ({}), or try 'ranktopo explain --rank R' or 'ranktopo lint'",
-            families, n, command, max_drawn_cells, family_names(c))};
+        throw usage_error{
+            fmt::format("{} families of {} ranks are more than {} draws at once ({} cells); pick fewer with --family "
+                        "NAME[,NAME...] ({}), or try 'ranktopo explain --rank R' or 'ranktopo lint'",
+                        families, n, command, max_drawn_cells, family_names(c))};
     }
 }
 

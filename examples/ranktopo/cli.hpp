@@ -44,7 +44,9 @@ private:
     std::size_t next_ = 0;
 };
 
-[[nodiscard]] inline bool is_help(std::string_view arg) noexcept { return arg == "--help" || arg == "-h"; }
+[[nodiscard]] inline bool is_help(std::string_view arg) noexcept {
+    return arg == "--help" || arg == "-h";
+}
 
 /// --config FILE|-, --example and --set key=value: the file (or the example)
 /// first, then every --set over it.

@@ -18,8 +18,7 @@ int svg_command(arguments args);
 
 /// The families `show` and `svg` draw: all, or those --family names
 /// (NAME,NAME,...; usage_error listing the names for one there is not).
-[[nodiscard]] std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c,
-                                                                  std::string_view family);
+[[nodiscard]] std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c, std::string_view family);
 
 /// Refuses, with a hint, to draw more than max_drawn_ranks ranks per family
 /// or max_drawn_cells in all.

@@ -61,8 +61,8 @@ int explain_command(arguments args) {
     const ranktopo::config c = input.load();
     const ranktopo::plan p = ranktopo::make_plan(c);
     if (rank >= c.world_size) {
-        throw usage_error{fmt::format("rank {} is outside the world of {} ranks (0..{})", rank, c.world_size,
-                                      c.world_size - 1)};
+        throw usage_error{
+            fmt::format("rank {} is outside the world of {} ranks (0..{})", rank, c.world_size, c.world_size - 1)};
     }
     const rank_grid grid(c);
     const ranktopo::layout x = ranktopo::coordinates(c);
@@ -76,8 +76,11 @@ int explain_command(arguments args) {
         j["rank"] = rank;
         j["world_size"] = c.world_size;
         j["sizes"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
-        j["coordinates"] = {{"e", coordinate[0]}, {"d", coordinate[1]}, {"p", coordinate[2]},
-                            {"c", coordinate[3]}, {"t", coordinate[4]}};
+        j["coordinates"] = {{"e", coordinate[0]},
+                            {"d", coordinate[1]},
+                            {"p", coordinate[2]},
+                            {"c", coordinate[3]},
+                            {"t", coordinate[4]}};
         j["families"] = nlohmann::ordered_json::array();
         for (const ranktopo::named_family& f : all) {
             const ranktopo::location at = f.groups.locate(rank);

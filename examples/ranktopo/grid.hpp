@@ -15,11 +15,8 @@ struct rank_grid {
     int E, D, P, C, T;
 
     explicit rank_grid(const ranktopo::config& c)
-        : E(ranktopo::detail::external_dp(c)),
-          D(c.data_parallel_size),
-          P(c.pipeline_parallel_size),
-          C(c.prefill_context_parallel_size),
-          T(c.tensor_parallel_size) {}
+        : E(ranktopo::detail::external_dp(c)), D(c.data_parallel_size), P(c.pipeline_parallel_size),
+          C(c.prefill_context_parallel_size), T(c.tensor_parallel_size) {}
 
     [[nodiscard]] int blocks() const noexcept { return E; }
     [[nodiscard]] int rows() const noexcept { return D * P; }

@@ -65,8 +65,8 @@ nlohmann::ordered_json to_json(const ranktopo::lint_report& r) {
             axes[std::string(1, ranktopo::axis_letters[a])] = f.axes.varying_in(static_cast<int>(a));
         }
         e["groups_varying"] = axes;
-        e["groups_crossing_nodes"] =
-            f.groups_crossing_nodes >= 0 ? nlohmann::ordered_json(f.groups_crossing_nodes) : nlohmann::ordered_json();
+        e["groups_crossing_nodes"] = f.groups_crossing_nodes >= 0 ? nlohmann::ordered_json(f.groups_crossing_nodes)
+                                                                  : nlohmann::ordered_json();
         j["families"].push_back(e);
     }
     const auto findings = [](const std::vector<ranktopo::lint_finding>& list) {
@@ -87,7 +87,9 @@ std::string to_text(const ranktopo::lint_report& r, bool color) {
     std::string out = paint(color, fmt::emphasis::bold, fmt::format("{} ranks: {}", c.world_size, sizes(c)));
     std::string trivial;
     for (int a = 0; a < 5; ++a)
-        if (x[a].extent == 1) trivial += (trivial.empty() ? "" : " ") + std::string(1, ranktopo::axis_letters[static_cast<std::size_t>(a)]);
+        if (x[a].extent == 1)
+            trivial += (trivial.empty() ? "" : " ") +
+                       std::string(1, ranktopo::axis_letters[static_cast<std::size_t>(a)]);
     if (!trivial.empty()) out += fmt::format("  (axes of size 1 left out: {})", trivial);
     out += "\n\n";
 
@@ -109,7 +111,8 @@ std::string to_text(const ranktopo::lint_report& r, bool color) {
         }
         if (line.varies.empty()) line.varies = "-";
         if (line.fixed.empty()) line.fixed = "-";
-        if (f.groups_crossing_nodes >= 0) line.crossing = fmt::format("{} of {}", f.groups_crossing_nodes, f.group_count);
+        if (f.groups_crossing_nodes >= 0)
+            line.crossing = fmt::format("{} of {}", f.groups_crossing_nodes, f.group_count);
         rows.push_back(line);
     }
     std::size_t w[4] = {};
@@ -137,7 +140,8 @@ std::string to_text(const ranktopo::lint_report& r, bool color) {
         return paint(color, style, head + ":") + " " + f.message + '\n';
     };
     if (!r.warnings.empty() || !r.notes.empty()) out += '\n';
-    for (const ranktopo::lint_finding& f : r.warnings) out += finding(f, "warning", fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold);
+    for (const ranktopo::lint_finding& f : r.warnings)
+        out += finding(f, "warning", fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold);
     for (const ranktopo::lint_finding& f : r.notes) out += finding(f, "note", fmt::fg(fmt::terminal_color::cyan));
     out += fmt::format("\n{} warning{}, {} note{}\n", r.warnings.size(), r.warnings.size() == 1 ? "" : "s",
                        r.notes.size(), r.notes.size() == 1 ? "" : "s");

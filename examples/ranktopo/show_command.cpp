@@ -47,9 +47,9 @@ std::string accessors_of(const ranktopo::named_family& f) {
 
 void write_text(std::string& out, const ranktopo::config& c, const ranktopo::named_family& f, bool color) {
     const ranktopo::family& groups = f.groups;
-    std::string heading = fmt::format("{}: {} group{} of {} rank{}; communicator \"{}\"", f.name,
-                                      groups.group_count(), groups.group_count() == 1 ? "" : "s",
-                                      groups.group_size(), groups.group_size() == 1 ? "" : "s", f.communicator);
+    std::string heading = fmt::format("{}: {} group{} of {} rank{}; communicator \"{}\"", f.name, groups.group_count(),
+                                      groups.group_count() == 1 ? "" : "s", groups.group_size(),
+                                      groups.group_size() == 1 ? "" : "s", f.communicator);
     if (!f.accessors.empty()) heading += "; accessors " + accessors_of(f);
     out += paint(color, fmt::emphasis::bold, heading) + '\n';
     out += fmt::format("  layout {}\n", coalesced_layout(groups));
@@ -57,27 +57,33 @@ void write_text(std::string& out, const ranktopo::config& c, const ranktopo::nam
     const int index_width = static_cast<int>(std::to_string(groups.group_count() - 1).size());
     for (int g = 0; g < groups.group_count(); ++g) {
         const std::string label = fmt::format("group {:>{}}", g, index_width);
-        out += fmt::format("  {}: {}\n", paint(color, fmt::bg(group_color(g, groups.group_count())) | fmt::fg(fmt::color::black), label),
-                           compact_ranks(groups.group(g)));
+        out += fmt::format(
+            "  {}: {}\n",
+            paint(color, fmt::bg(group_color(g, groups.group_count())) | fmt::fg(fmt::color::black), label),
+            compact_ranks(groups.group(g)));
     }
 
     const rank_grid grid(c);
     int width = index_width;
-    for (int col = 0; col < grid.columns(); ++col) width = std::max(width, static_cast<int>(grid.column_label(col).size()));
+    for (int col = 0; col < grid.columns(); ++col)
+        width = std::max(width, static_cast<int>(grid.column_label(col).size()));
     int label_width = 0;
-    for (int row = 0; row < grid.rows(); ++row) label_width = std::max(label_width, static_cast<int>(grid.row_label(row).size()));
+    for (int row = 0; row < grid.rows(); ++row)
+        label_width = std::max(label_width, static_cast<int>(grid.row_label(row).size()));
     label_width = std::max(label_width, static_cast<int>(grid.block_label(grid.blocks() - 1).size()));
     const std::string gap = color ? " " : "";  // coloured cells get a margin inside their background
     for (int block = 0; block < grid.blocks(); ++block) {
         out += fmt::format("\n  {:<{}}", grid.block_label(block), label_width);
-        for (int col = 0; col < grid.columns(); ++col) out += fmt::format(" {}{:>{}}{}", gap, grid.column_label(col), width, gap);
+        for (int col = 0; col < grid.columns(); ++col)
+            out += fmt::format(" {}{:>{}}{}", gap, grid.column_label(col), width, gap);
         out += '\n';
         for (int row = 0; row < grid.rows(); ++row) {
             out += fmt::format("  {:<{}}", grid.row_label(row), label_width);
             for (int col = 0; col < grid.columns(); ++col) {
                 const int g = groups.locate(grid.rank(block, row, col)).group;
                 const std::string cell = fmt::format("{}{:>{}}{}", gap, g, width, gap);
-                out += ' ' + paint(color, fmt::bg(group_color(g, groups.group_count())) | fmt::fg(fmt::color::black), cell);
+                out += ' ' +
+                       paint(color, fmt::bg(group_color(g, groups.group_count())) | fmt::fg(fmt::color::black), cell);
             }
             out += '\n';
         }

@@ -29,7 +29,8 @@ constexpr std::string_view svg_examples =
     "  ranktopo svg --example -o example.svg\n"
     "  ranktopo svg --example --family mc2 -o mc2.svg\n"
     "  ranktopo svg --set world_size=32 --set data_parallel_size=2 --set pipeline_parallel_size=2 \\\n"
-    "               --set tensor_parallel_size=8 --set mlp_tensor_parallel_size=2 --family mlptp -o - | rsvg-convert > mlptp.png\n";
+    "               --set tensor_parallel_size=8 --set mlp_tensor_parallel_size=2 --family mlptp -o - | rsvg-convert > "
+    "mlptp.png\n";
 
 // Geometry, in pixels.
 constexpr int margin = 20;
@@ -40,8 +41,8 @@ constexpr int panel_gap = 30;
 constexpr int max_row_width = 1200;
 constexpr int legend_entry_width = 72;
 constexpr int max_legend_entries = 48;
-constexpr int char_width = 7;           // an estimate at font-size 11, to size labels
-constexpr int heading_char_width = 8;   // at font-size 13, bold
+constexpr int char_width = 7;          // an estimate at font-size 11, to size labels
+constexpr int heading_char_width = 8;  // at font-size 13, bold
 
 std::string escape(std::string_view text) {
     std::string out;
@@ -93,7 +94,8 @@ size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::na
         panel.width = std::max(panel.width, bx + block_width);
         svg += "<g class=\"block\">";
         if (block_label_height > 0) {
-            svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>", bx, by + 12, grid.block_label(block));
+            svg += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>", bx, by + 12,
+                               grid.block_label(block));
         }
         const int header_y = by + block_label_height;
         for (int col = 0; col < grid.columns(); ++col) {
@@ -130,9 +132,10 @@ size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::na
     for (int g = 0; g < shown; ++g) {
         const int lx = (g % per_line) * legend_entry_width;
         const int ly = y + (g / per_line) * 18;
-        svg += fmt::format("<rect class=\"swatch\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
-                           "<text class=\"label\" x=\"{}\" y=\"{}\">group {}</text>",
-                           lx, ly, hex(group_color(g, groups.group_count())), lx + 16, ly + 10, g);
+        svg += fmt::format(
+            "<rect class=\"swatch\" x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
+            "<text class=\"label\" x=\"{}\" y=\"{}\">group {}</text>",
+            lx, ly, hex(group_color(g, groups.group_count())), lx + 16, ly + 10, g);
     }
     y += ((shown + per_line - 1) / per_line) * 18;
     panel.width = std::max(panel.width, std::min(shown, per_line) * legend_entry_width);

@@ -17,11 +17,11 @@ namespace ranktopo {
 
 /// One communicator to create on this rank.
 struct creation_request {
-    int index = -1;         ///< position in plan::creations (creation order); -1 outside a plan
-    std::string_view name;  ///< the reference's group name: engines pick per-group resources from it
+    int index = -1;                  ///< position in plan::creations (creation order); -1 outside a plan
+    std::string_view name;           ///< the reference's group name: engines pick per-group resources from it
     const family* groups = nullptr;  ///< every group of the creation, computed on access
-    int rank = 0;           ///< this rank, in 0..groups->world_size()-1
-    location self;          ///< this rank's group index and position: groups->locate(rank)
+    int rank = 0;                    ///< this rank, in 0..groups->world_size()-1
+    location self;                   ///< this rank's group index and position: groups->locate(rank)
 
     /// The ranks of this rank's group, in position order.
     [[nodiscard]] group_view members() const { return groups->group(self.group); }
@@ -41,9 +41,9 @@ struct creation_request {
 /// every rank: the registry does so in plan order.
 template <class B>
 concept communicator_backend = std::copyable<typename B::handle_type> &&
-                  requires(B& b, const creation_request& request, typename B::handle_type handle) {
-                      { b.create(request) } -> std::same_as<typename B::handle_type>;
-                      b.destroy(handle);
-                  };
+    requires(B& b, const creation_request& request, typename B::handle_type handle) {
+    { b.create(request) } -> std::same_as<typename B::handle_type>;
+    b.destroy(handle);
+};
 
 }  // namespace ranktopo

@@ -41,37 +41,34 @@ enum class option_domain { required_positive, positive, off_or_positive, non_neg
 struct option_info {
     std::string_view name;
     option_domain domain;
-    int config::*integer = nullptr;  ///< set for integer options
+    int config::*integer = nullptr;   ///< set for integer options
     bool config::*boolean = nullptr;  ///< set for boolean options
     std::string_view help;
 };
 
 /// Every option, in the order of shared/golden/README.md.
 inline constexpr std::array<option_info, 20> options{{
-    {"world_size", option_domain::required_positive, &config::world_size, nullptr,
-     "number of ranks N (required)"},
+    {"world_size", option_domain::required_positive, &config::world_size, nullptr, "number of ranks N (required)"},
     {"tensor_parallel_size", option_domain::positive, &config::tensor_parallel_size, nullptr, "T"},
     {"data_parallel_size", option_domain::positive, &config::data_parallel_size, nullptr, "D"},
     {"pipeline_parallel_size", option_domain::positive, &config::pipeline_parallel_size, nullptr, "P"},
-    {"prefill_context_parallel_size", option_domain::positive, &config::prefill_context_parallel_size, nullptr,
-     "C"},
-    {"local_rank", option_domain::non_negative, &config::local_rank, nullptr,
-     "node-local rank, names the p_tp group"},
+    {"prefill_context_parallel_size", option_domain::positive, &config::prefill_context_parallel_size, nullptr, "C"},
+    {"local_rank", option_domain::non_negative, &config::local_rank, nullptr, "node-local rank, names the p_tp group"},
     {"pd_tp_ratio", option_domain::positive, &config::pd_tp_ratio, nullptr, "prefill TP / decode TP"},
     {"pd_head_ratio", option_domain::positive, &config::pd_head_ratio, nullptr, "p_tp is built when > 1"},
     {"num_head_replica", option_domain::positive, &config::num_head_replica, nullptr, "KV head replicas"},
     {"is_kv_producer", option_domain::boolean, nullptr, &config::is_kv_producer, "prefill (KV producer) node"},
     {"oproj_tensor_parallel_size", option_domain::off_or_positive, &config::oproj_tensor_parallel_size, nullptr,
      "fine-grained TP for o_proj, 0 = off"},
-    {"lmhead_tensor_parallel_size", option_domain::off_or_positive, &config::lmhead_tensor_parallel_size,
-     nullptr, "fine-grained TP for lm_head, 0 = off"},
-    {"embedding_tensor_parallel_size", option_domain::off_or_positive, &config::embedding_tensor_parallel_size,
-     nullptr, "fine-grained TP for the embedding, 0 = off"},
+    {"lmhead_tensor_parallel_size", option_domain::off_or_positive, &config::lmhead_tensor_parallel_size, nullptr,
+     "fine-grained TP for lm_head, 0 = off"},
+    {"embedding_tensor_parallel_size", option_domain::off_or_positive, &config::embedding_tensor_parallel_size, nullptr,
+     "fine-grained TP for the embedding, 0 = off"},
     {"mlp_tensor_parallel_size", option_domain::off_or_positive, &config::mlp_tensor_parallel_size, nullptr,
      "fine-grained TP for the MLP, 0 = off"},
     {"flashcomm2_enabled", option_domain::boolean, nullptr, &config::flashcomm2_enabled, "FlashComm2 on"},
-    {"flashcomm2_oproj_tensor_parallel_size", option_domain::positive,
-     &config::flashcomm2_oproj_tensor_parallel_size, nullptr, "FlashComm2 o_proj TP size S"},
+    {"flashcomm2_oproj_tensor_parallel_size", option_domain::positive, &config::flashcomm2_oproj_tensor_parallel_size,
+     nullptr, "FlashComm2 o_proj TP size S"},
     {"layer_sharding", option_domain::boolean, nullptr, &config::layer_sharding, "shard_weight group on"},
     {"dsa_cp_layer_shard", option_domain::boolean, nullptr, &config::dsa_cp_layer_shard,
      "DSA context parallel with layer sharding"},

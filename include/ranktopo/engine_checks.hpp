@@ -37,9 +37,9 @@ namespace ranktopo {
         }
     }
     if (c.oproj_tensor_parallel_size > 0 && c.is_kv_producer) {
-        out.push_back({"oproj_tensor_parallel_size",
-                       cat("oproj_tensor_parallel_size (", c.oproj_tensor_parallel_size,
-                           ") is for decode (KV consumer) nodes, but is_kv_producer is true")});
+        out.push_back(
+            {"oproj_tensor_parallel_size", cat("oproj_tensor_parallel_size (", c.oproj_tensor_parallel_size,
+                                               ") is for decode (KV consumer) nodes, but is_kv_producer is true")});
     }
     if (c.flashcomm2_enabled) {
         const int S = c.flashcomm2_oproj_tensor_parallel_size;
@@ -53,9 +53,9 @@ namespace ranktopo {
                                ") to divide tensor_parallel_size (", T, ")")});
         }
         if (c.oproj_tensor_parallel_size > 0) {
-            out.push_back({"oproj_tensor_parallel_size",
-                           cat("FlashComm2 cannot be combined with oproj_tensor_parallel_size (",
-                               c.oproj_tensor_parallel_size, ")")});
+            out.push_back(
+                {"oproj_tensor_parallel_size", cat("FlashComm2 cannot be combined with oproj_tensor_parallel_size (",
+                                                   c.oproj_tensor_parallel_size, ")")});
         }
     }
     if (c.is_kv_producer && c.pd_tp_ratio > 1 && T % c.pd_tp_ratio != 0) {

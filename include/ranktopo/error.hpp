@@ -63,9 +63,9 @@ public:
 
 /// One backend call that failed: which creation, and what the backend said.
 struct backend_failure {
-    int creation = -1;   ///< index into plan::creations
-    std::string name;    ///< the creation's name, e.g. "mlptp"
-    std::string message; ///< the backend's exception text
+    int creation = -1;    ///< index into plan::creations
+    std::string name;     ///< the creation's name, e.g. "mlptp"
+    std::string message;  ///< the backend's exception text
     friend bool operator==(const backend_failure&, const backend_failure&) = default;
 };
 

@@ -33,8 +33,7 @@ namespace detail {
     require_valid(c, function);
     if (!flashcomm2_groups_enabled(c)) {
         throw config_error(function, {{"flashcomm2_oproj_tensor_parallel_size",
-                                       cat(
-                                           "FlashComm2 groups need flashcomm2_enabled and "
+                                       cat("FlashComm2 groups need flashcomm2_enabled and "
                                            "flashcomm2_oproj_tensor_parallel_size (",
                                            c.flashcomm2_oproj_tensor_parallel_size, ") > 1")}});
     }
@@ -115,10 +114,10 @@ namespace families {
 [[nodiscard]] inline family p_tp(const config& c) {
     require_valid(c, "ranktopo::families::p_tp");
     if (!detail::p_tp_enabled(c)) {
-        throw config_error("ranktopo::families::p_tp",
-                           {{"pd_head_ratio", detail::cat("p_tp needs pd_head_ratio (", c.pd_head_ratio,
-                                                          ") > 1 and is_kv_producer (",
-                                                          c.is_kv_producer ? "true" : "false", ")")}});
+        throw config_error(
+            "ranktopo::families::p_tp",
+            {{"pd_head_ratio", detail::cat("p_tp needs pd_head_ratio (", c.pd_head_ratio, ") > 1 and is_kv_producer (",
+                                           c.is_kv_producer ? "true" : "false", ")")}});
     }
     const int N = c.world_size;
     if (c.num_head_replica <= 1) {
@@ -170,7 +169,7 @@ enum class shard_weight_source { pipeline_stages, flashcomm2_otp, tp };
 [[nodiscard]] constexpr shard_weight_source shard_weight_basis(const config& c) noexcept {
     if (c.flashcomm2_enabled) {
         return detail::flashcomm2_groups_enabled(c) ? shard_weight_source::flashcomm2_otp
-                                                              : shard_weight_source::pipeline_stages;
+                                                    : shard_weight_source::pipeline_stages;
     }
     return c.dsa_cp_layer_shard ? shard_weight_source::pipeline_stages : shard_weight_source::tp;
 }

@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <array>
 #include <climits>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <span>
 #include <string>
@@ -44,15 +44,33 @@ public:
         constexpr iterator() = default;
         constexpr iterator(const group_view* view, int position) noexcept : view_(view), position_(position) {}
         constexpr int operator*() const noexcept { return (*view_)[position_]; }
-        constexpr int operator[](difference_type n) const noexcept {
-            return (*view_)[position_ + static_cast<int>(n)];
+        constexpr int operator[](difference_type n) const noexcept { return (*view_)[position_ + static_cast<int>(n)]; }
+        constexpr iterator& operator++() noexcept {
+            ++position_;
+            return *this;
         }
-        constexpr iterator& operator++() noexcept { ++position_; return *this; }
-        constexpr iterator operator++(int) noexcept { iterator old = *this; ++position_; return old; }
-        constexpr iterator& operator--() noexcept { --position_; return *this; }
-        constexpr iterator operator--(int) noexcept { iterator old = *this; --position_; return old; }
-        constexpr iterator& operator+=(difference_type n) noexcept { position_ += static_cast<int>(n); return *this; }
-        constexpr iterator& operator-=(difference_type n) noexcept { position_ -= static_cast<int>(n); return *this; }
+        constexpr iterator operator++(int) noexcept {
+            iterator old = *this;
+            ++position_;
+            return old;
+        }
+        constexpr iterator& operator--() noexcept {
+            --position_;
+            return *this;
+        }
+        constexpr iterator operator--(int) noexcept {
+            iterator old = *this;
+            --position_;
+            return old;
+        }
+        constexpr iterator& operator+=(difference_type n) noexcept {
+            position_ += static_cast<int>(n);
+            return *this;
+        }
+        constexpr iterator& operator-=(difference_type n) noexcept {
+            position_ -= static_cast<int>(n);
+            return *this;
+        }
         friend constexpr iterator operator+(iterator it, difference_type n) noexcept { return it += n; }
         friend constexpr iterator operator+(difference_type n, iterator it) noexcept { return it += n; }
         friend constexpr iterator operator-(iterator it, difference_type n) noexcept { return it -= n; }
@@ -93,7 +111,8 @@ public:
     constexpr family(const layout& groups, const layout& members) : groups_(groups), members_(members) {
         if (!is_partition()) {
             detail::throw_layout_error("family", "the modes " + describe() + " do not cover 0.." +
-                                                     std::to_string(std::int64_t{groups.size()} * members.size() - 1) + " exactly once");
+                                                     std::to_string(std::int64_t{groups.size()} * members.size() - 1) +
+                                                     " exactly once");
         }
         // Extent-1 modes add no digit (and may have stride 0, which locate would divide by).
         int weight = 1;
@@ -247,8 +266,10 @@ private:
     [[nodiscard]] constexpr bool is_partition() const noexcept {
         std::array<mode, 2 * layout::capacity> sorted{};
         std::size_t n = 0;
-        for (const mode& m : groups_) if (m.extent > 1) sorted[n++] = m;
-        for (const mode& m : members_) if (m.extent > 1) sorted[n++] = m;
+        for (const mode& m : groups_)
+            if (m.extent > 1) sorted[n++] = m;
+        for (const mode& m : members_)
+            if (m.extent > 1) sorted[n++] = m;
         std::sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n),
                   [](const mode& a, const mode& b) { return a.stride < b.stride; });
         std::int64_t expected = 1;

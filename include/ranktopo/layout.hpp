@@ -89,9 +89,7 @@ public:
     }
 
     [[nodiscard]] constexpr int mode_count() const noexcept { return count_; }
-    [[nodiscard]] constexpr const mode& operator[](int i) const noexcept {
-        return modes_[static_cast<std::size_t>(i)];
-    }
+    [[nodiscard]] constexpr const mode& operator[](int i) const noexcept { return modes_[static_cast<std::size_t>(i)]; }
     [[nodiscard]] constexpr std::span<const mode> modes() const noexcept {
         return {modes_.data(), static_cast<std::size_t>(count_)};
     }
@@ -175,7 +173,7 @@ public:
         }
         const layout flat = coalesce();
         int need = size_ / outer_extent;  // what the inner layout still has to take
-        int k = flat.count_;               // modes [k, count) are inner
+        int k = flat.count_;              // modes [k, count) are inner
         mode split_outer{1, 0};
         std::array<mode, capacity> inner_rev{};
         int inner_count = 0;
@@ -219,8 +217,7 @@ private:
         if (count_ == capacity) detail::throw_layout_error("layout", "more than 8 modes");
         if (m.extent < 1 || m.stride < 0) {
             detail::throw_layout_error("layout", "mode (" + std::to_string(m.extent) + " : " +
-                                                     std::to_string(m.stride) +
-                                                     ") needs extent >= 1 and stride >= 0");
+                                                     std::to_string(m.stride) + ") needs extent >= 1 and stride >= 0");
         }
         const std::int64_t size = std::int64_t{size_} * m.extent;
         const std::int64_t max_value = max_value_ + std::int64_t{m.extent - 1} * m.stride;

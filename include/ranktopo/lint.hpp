@@ -78,14 +78,16 @@ inline void add_mixing_warnings(lint_report& r) {
     for (const family_check& f : r.families) {
         std::string what;
         std::string counts;
-        for (const auto& [axis, label] : {std::pair{axis_p, "pipeline stages"}, std::pair{axis_e, "external replicas"}}) {
+        for (const auto& [axis, label] :
+             {std::pair{axis_p, "pipeline stages"}, std::pair{axis_e, "external replicas"}}) {
             if (spans_by_design(f.name, axis) || f.axes.fixed(axis)) continue;
             what += cat(what.empty() ? "" : " and ", label);
-            counts += cat(counts.empty() ? "" : ", ", std::string(1, axis_letters[static_cast<std::size_t>(axis)]), " varies inside ",
-                          f.axes.varying_in(axis), " of ", f.group_count, " groups");
+            counts += cat(counts.empty() ? "" : ", ", std::string(1, axis_letters[static_cast<std::size_t>(axis)]),
+                          " varies inside ", f.axes.varying_in(axis), " of ", f.group_count, " groups");
         }
         if (!what.empty()) {
-            r.warnings.push_back({lint_kind::mixes_axes, {f.name}, cat(f.name, " groups mix ", what, " (", counts, ")")});
+            r.warnings.push_back(
+                {lint_kind::mixes_axes, {f.name}, cat(f.name, " groups mix ", what, " (", counts, ")")});
         }
     }
 }
@@ -124,7 +126,8 @@ inline void add_quirks(lint_report& r, const plan& p) {
 
     if (mixes_stages("shard_weight")) {
         r.warnings.push_back(
-            {lint_kind::reference_quirk, {"shard_weight"},
+            {lint_kind::reference_quirk,
+             {"shard_weight"},
              cat("reference quirk: shard_weight views the module-TP rows, in vLLM's order, as (P, G) = (",
                  c.pipeline_parallel_size, ", ...), so its groups follow row order rather than the pipeline stage")});
     }
@@ -137,13 +140,14 @@ inline void add_quirks(lint_report& r, const plan& p) {
             const std::int64_t replicas = std::int64_t{c.data_parallel_size} * c.pipeline_parallel_size *
                                           c.prefill_context_parallel_size * c.num_head_replica;
             const int remote = c.tensor_parallel_size / c.pd_tp_ratio;
-            const std::int64_t fixed_size =
-                (c.world_size % replicas == 0 && remote > 0) ? (c.world_size / replicas) / remote : 0;
+            const std::int64_t fixed_size = (c.world_size % replicas == 0 && remote > 0)
+                                                ? (c.world_size / replicas) / remote
+                                                : 0;
             if (fixed_size != p_tp.group_size()) {
                 r.warnings.push_back(
-                    {lint_kind::reference_quirk, {"p_tp"},
-                     cat("reference quirk: p_tp counts D*C = ",
-                         c.data_parallel_size * c.prefill_context_parallel_size,
+                    {lint_kind::reference_quirk,
+                     {"p_tp"},
+                     cat("reference quirk: p_tp counts D*C = ", c.data_parallel_size * c.prefill_context_parallel_size,
                          " head replicas, leaving the pipeline out: its all-to-all groups have ", p_tp.group_size(),
                          " ranks where D*P*C replicas would give ",
                          fixed_size > 0 ? std::to_string(fixed_size) : std::string("no valid grouping"))});
@@ -155,14 +159,15 @@ inline void add_quirks(lint_report& r, const plan& p) {
                 if (p_tp.locate(rank).group != p_tp.locate(rank % r.ranks_per_node).group) ++misnamed;
             }
             if (misnamed > 0) {
-                r.warnings.push_back(
-                    {lint_kind::reference_quirk, {"p_tp"},
-                     cat("reference quirk: p_tp is named after the group of local_rank, so with ", r.ranks_per_node,
-                         " ranks per node ", misnamed, " of ", c.world_size,
-                         " ranks create a p_tp_<i> whose i is not their own group's index")});
+                r.warnings.push_back({lint_kind::reference_quirk,
+                                      {"p_tp"},
+                                      cat("reference quirk: p_tp is named after the group of local_rank, so with ",
+                                          r.ranks_per_node, " ranks per node ", misnamed, " of ", c.world_size,
+                                          " ranks create a p_tp_<i> whose i is not their own group's index")});
             }
         } else {
-            r.notes.push_back({lint_kind::note, {"p_tp"},
+            r.notes.push_back({lint_kind::note,
+                               {"p_tp"},
                                "p_tp is named after the group of local_rank, not of the global rank: give "
                                "--ranks-per-node to count the ranks whose name is wrong on a multi-node run"});
         }
@@ -187,9 +192,10 @@ inline void add_quirks(lint_report& r, const plan& p) {
     for (std::size_t i = 0; i < all.size(); ++i) {
         const family& f = all[i].groups;
         // mc2, dynamic_eplb and fc3_quant_x share their layout: analyze it once.
-        const auto same = std::find_if(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(i), [&](const named_family& e) {
-            return e.groups.groups() == f.groups() && e.groups.members() == f.members();
-        });
+        const auto same = std::find_if(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(i),
+                                       [&](const named_family& e) {
+                                           return e.groups.groups() == f.groups() && e.groups.members() == f.members();
+                                       });
         family_check check{all[i].name, f.group_count(), f.group_size(), {}, -1};
         if (same != all.begin() + static_cast<std::ptrdiff_t>(i)) {
             const family_check& done = r.families[static_cast<std::size_t>(same - all.begin())];

@@ -21,8 +21,8 @@ namespace ranktopo {
 enum class family_origin { vllm, reference };
 
 struct named_family {
-    std::string name;          ///< what tools call it: "tp", "mc2", "mlptp", "p_tp"
-    std::string communicator;  ///< the group name the communicator is created with: "tp", "p_tp_3"
+    std::string name;                    ///< what tools call it: "tp", "mc2", "mlptp", "p_tp"
+    std::string communicator;            ///< the group name the communicator is created with: "tp", "p_tp_3"
     std::vector<std::string> accessors;  ///< reference accessors that return it ("mlp_tp", ...)
     family_origin origin = family_origin::vllm;
     family groups;

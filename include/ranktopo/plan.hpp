@@ -40,8 +40,8 @@ enum class accessor : std::uint8_t {
 inline constexpr std::size_t accessor_count = 11;
 
 inline constexpr std::array<std::string_view, accessor_count> accessor_names{
-    "mc2",           "mlp_tp",       "otp",          "lmhead_tp", "embed_tp", "flashcomm2_otp",
-    "flashcomm2_odp", "fc3_quant_x", "shard_weight", "p_tp",      "dynamic_eplb"};
+    "mc2",         "mlp_tp",       "otp",  "lmhead_tp",   "embed_tp", "flashcomm2_otp", "flashcomm2_odp",
+    "fc3_quant_x", "shard_weight", "p_tp", "dynamic_eplb"};
 
 [[nodiscard]] constexpr std::string_view name(accessor a) noexcept {
     return accessor_names[static_cast<std::size_t>(a)];
@@ -78,11 +78,9 @@ struct plan {
     config topology;
     std::vector<creation> creations;                ///< in creation order
     std::array<binding, accessor_count> handles{};  ///< by accessor
-    std::vector<int> destroy_order;                  ///< distinct owned creations, first teardown first
+    std::vector<int> destroy_order;                 ///< distinct owned creations, first teardown first
 
-    [[nodiscard]] const binding& handle(accessor a) const noexcept {
-        return handles[static_cast<std::size_t>(a)];
-    }
+    [[nodiscard]] const binding& handle(accessor a) const noexcept { return handles[static_cast<std::size_t>(a)]; }
 };
 
 /// The reference's teardown sequence (destroy_ascend_model_parallel).

@@ -139,28 +139,29 @@ public:
         const writer_lock lock(*this);
         if (session_) {
             if (session_->topology() == c && session_->rank == rank && session_->backend == &backend) return;
-            throw state_error(detail::cat(function, ": already initialized with ",
-                                          session_->topology() == c ? "the same config but another rank or backend"
-                                                                    : "another config",
-                                          " (world_size ", session_->topology().world_size, ", rank ",
-                                          session_->rank, "); call destroy() first"));
+            throw state_error(detail::cat(
+                function, ": already initialized with ",
+                session_->topology() == c ? "the same config but another rank or backend" : "another config",
+                " (world_size ", session_->topology().world_size, ", rank ", session_->rank,
+                "); call destroy() first"));
         }
         session s;
         s.layout = make_plan(c);
         s.backend = &backend;
         s.rank = rank;
         if (rank < 0 || rank >= c.world_size) {
-            throw lookup_error(detail::cat(function, ": rank ", rank, " is outside [0, ", c.world_size,
-                                           ") (world_size)"));
+            throw lookup_error(
+                detail::cat(function, ": rank ", rank, " is outside [0, ", c.world_size, ") (world_size)"));
         }
         for (const creation& made : s.layout.creations) s.self.push_back(made.groups.locate(rank));
         s.owned.resize(s.layout.creations.size());
         if (s.layout.handle(accessor::flashcomm2_odp).source == binding::kind::borrowed_tp) {
             if (!tp) {
-                throw state_error(detail::cat(
-                    function, ": flashcomm2_odp borrows the engine's tensor-parallel group (flashcomm2_enabled with "
-                              "flashcomm2_oproj_tensor_parallel_size = ",
-                    c.flashcomm2_oproj_tensor_parallel_size, "): pass its handle as init's tp argument"));
+                throw state_error(
+                    detail::cat(function,
+                                ": flashcomm2_odp borrows the engine's tensor-parallel group (flashcomm2_enabled with "
+                                "flashcomm2_oproj_tensor_parallel_size = ",
+                                c.flashcomm2_oproj_tensor_parallel_size, "): pass its handle as init's tp argument"));
             }
             s.borrowed_tp = std::move(tp);
             s.tp_groups.emplace(families::tp(c));
@@ -251,7 +252,8 @@ private:
     [[nodiscard]] std::optional<group> find(accessor a) const {
         constexpr const char* function = "ranktopo::registry::get";
         if (!session_) {
-            throw state_error(detail::cat(function, "(", name(a), "): the registry is not initialized; call init() first"));
+            throw state_error(
+                detail::cat(function, "(", name(a), "): the registry is not initialized; call init() first"));
         }
         const session& s = *session_;
         const binding& b = s.layout.handle(a);
@@ -280,7 +282,8 @@ private:
                 creation_request{static_cast<int>(k), made.name, &made.groups, s.rank, s.self[k]});
             return;
         } catch (...) {
-            std::vector<backend_failure> failures{{static_cast<int>(k), made.name, detail::current_exception_message()}};
+            std::vector<backend_failure> failures{
+                {static_cast<int>(k), made.name, detail::current_exception_message()}};
             std::string what = describe(function, "creating", failures);
             if (roll_back) {
                 std::vector<backend_failure> rollback;
@@ -301,8 +304,8 @@ private:
             s.backend->destroy(handle);
         } catch (...) {
             try {
-                failures.push_back({static_cast<int>(k), s.layout.creations[k].name,
-                                    detail::current_exception_message()});
+                failures.push_back(
+                    {static_cast<int>(k), s.layout.creations[k].name, detail::current_exception_message()});
             } catch (...) {  // out of memory while reporting: the handle is still released
             }
         }

@@ -19,11 +19,17 @@ namespace ranktopo {
 
 namespace detail {
 
-inline void append(std::string& s, std::string_view part) { s += part; }
-inline void append(std::string& s, const char* part) { s += part; }
-inline void append(std::string& s, const std::string& part) { s += part; }
+inline void append(std::string& s, std::string_view part) {
+    s += part;
+}
+inline void append(std::string& s, const char* part) {
+    s += part;
+}
+inline void append(std::string& s, const std::string& part) {
+    s += part;
+}
 template <class Int>
-    requires std::is_integral_v<Int>
+requires std::is_integral_v<Int>
 inline void append(std::string& s, Int value) {
     s += std::to_string(value);
 }
@@ -65,29 +71,28 @@ inline void check_ranges(const config& c, problems& out) {
         }
     }
     if (c.world_size >= 1 && c.local_rank >= c.world_size) {
-        out.push_back({"local_rank", cat("local_rank (", c.local_rank, ") must be below world_size (", c.world_size,
-                                         ")")});
+        out.push_back(
+            {"local_rank", cat("local_rank (", c.local_rank, ") must be below world_size (", c.world_size, ")")});
     }
 }
 
 /// N must hold E whole replicas of D·P·C·T (vLLM's reshape(-1, D, P, C, T)).
 inline void check_world(const config& c, problems& out) {
-    const std::int64_t replica = product({c.data_parallel_size, c.pipeline_parallel_size,
-                                          c.prefill_context_parallel_size, c.tensor_parallel_size});
+    const std::int64_t replica = product(
+        {c.data_parallel_size, c.pipeline_parallel_size, c.prefill_context_parallel_size, c.tensor_parallel_size});
     if (c.world_size % replica != 0) {
-        out.push_back({"world_size",
-                       cat("world_size (", c.world_size,
-                           ") must be a multiple of data_parallel_size * pipeline_parallel_size * "
-                           "prefill_context_parallel_size * tensor_parallel_size (",
-                           c.data_parallel_size, " * ", c.pipeline_parallel_size, " * ",
-                           c.prefill_context_parallel_size, " * ", c.tensor_parallel_size, ")")});
+        out.push_back({"world_size", cat("world_size (", c.world_size,
+                                         ") must be a multiple of data_parallel_size * pipeline_parallel_size * "
+                                         "prefill_context_parallel_size * tensor_parallel_size (",
+                                         c.data_parallel_size, " * ", c.pipeline_parallel_size, " * ",
+                                         c.prefill_context_parallel_size, " * ", c.tensor_parallel_size, ")")});
     }
 }
 
 /// External data parallelism E = N / (D·P·C·T); valid once check_world passed.
 [[nodiscard]] constexpr int external_dp(const config& c) noexcept {
-    return c.world_size / (c.data_parallel_size * c.pipeline_parallel_size * c.prefill_context_parallel_size *
-                           c.tensor_parallel_size);
+    return c.world_size /
+           (c.data_parallel_size * c.pipeline_parallel_size * c.prefill_context_parallel_size * c.tensor_parallel_size);
 }
 
 [[nodiscard]] constexpr bool p_tp_enabled(const config& c) noexcept {
@@ -101,18 +106,18 @@ inline void check_p_tp(const config& c, problems& out) {
     const int h = c.num_head_replica;
     if (h <= 1) {
         if (N % R != 0) {
-            out.push_back({"pd_tp_ratio", cat("p_tp: world_size (", N, ") must be a multiple of pd_tp_ratio (", R,
-                                              ")")});
+            out.push_back(
+                {"pd_tp_ratio", cat("p_tp: world_size (", N, ") must be a multiple of pd_tp_ratio (", R, ")")});
         }
         return;
     }
     const std::int64_t replicas = product({c.data_parallel_size, c.prefill_context_parallel_size, h});
     if (N % replicas != 0) {
-        out.push_back({"num_head_replica",
-                       cat("p_tp: world_size (", N,
-                           ") must be a multiple of data_parallel_size * prefill_context_parallel_size * "
-                           "num_head_replica (",
-                           c.data_parallel_size, " * ", c.prefill_context_parallel_size, " * ", h, ")")});
+        out.push_back(
+            {"num_head_replica", cat("p_tp: world_size (", N,
+                                     ") must be a multiple of data_parallel_size * prefill_context_parallel_size * "
+                                     "num_head_replica (",
+                                     c.data_parallel_size, " * ", c.prefill_context_parallel_size, " * ", h, ")")});
         return;
     }
     const int remote = c.tensor_parallel_size / R;
@@ -124,11 +129,11 @@ inline void check_p_tp(const config& c, problems& out) {
     const auto heads = static_cast<int>(N / replicas);
     const int alltoall = heads / remote;
     if (alltoall == 0 || heads % alltoall != 0) {
-        out.push_back({"num_head_replica",
-                       cat("p_tp: the heads per replica, world_size / (data_parallel_size * "
-                           "prefill_context_parallel_size * num_head_replica) = ",
-                           heads, ", must be a multiple of the all-to-all group size ", alltoall,
-                           " (heads / (tensor_parallel_size / pd_tp_ratio) = ", heads, " / ", remote, ")")});
+        out.push_back(
+            {"num_head_replica", cat("p_tp: the heads per replica, world_size / (data_parallel_size * "
+                                     "prefill_context_parallel_size * num_head_replica) = ",
+                                     heads, ", must be a multiple of the all-to-all group size ", alltoall,
+                                     " (heads / (tensor_parallel_size / pd_tp_ratio) = ", heads, " / ", remote, ")")});
     }
 }
 
@@ -144,8 +149,8 @@ inline void check_fine_grained(const config& c, int size, std::string_view optio
                            "data parallelism")});
     }
     if (c.data_parallel_size % size != 0) {
-        out.push_back({std::string(option), cat(option, " (", size, ") must divide data_parallel_size (",
-                                                c.data_parallel_size, ")")});
+        out.push_back({std::string(option),
+                       cat(option, " (", size, ") must divide data_parallel_size (", c.data_parallel_size, ")")});
     }
 }
 
@@ -168,11 +173,11 @@ inline void check_flashcomm2(const config& c, problems& out) {
                        cat("flashcomm2_enabled with ", option, " (", S, ") > 1 needs prefill_context_parallel_size (",
                            c.prefill_context_parallel_size, ") to be 1")});
     } else if (external_dp(c) > 1) {
-        out.push_back({"world_size",
-                       cat("flashcomm2_enabled with ", option, " (", S, ") > 1 needs world_size (", c.world_size,
-                           ") = data_parallel_size * pipeline_parallel_size * tensor_parallel_size (",
-                           c.data_parallel_size, " * ", c.pipeline_parallel_size, " * ", c.tensor_parallel_size,
-                           "): no external data parallelism")});
+        out.push_back(
+            {"world_size",
+             cat("flashcomm2_enabled with ", option, " (", S, ") > 1 needs world_size (", c.world_size,
+                 ") = data_parallel_size * pipeline_parallel_size * tensor_parallel_size (", c.data_parallel_size,
+                 " * ", c.pipeline_parallel_size, " * ", c.tensor_parallel_size, "): no external data parallelism")});
     }
 }
 
@@ -182,11 +187,12 @@ inline void check_shard_weight(const config& c, problems& out) {
     // squeezed to 1-D and the reference's transpose fails.
     const int S = c.flashcomm2_oproj_tensor_parallel_size;
     if (S == c.tensor_parallel_size && c.data_parallel_size == 1 && c.pipeline_parallel_size == 1) {
-        out.push_back({"layer_sharding",
-                       cat("layer_sharding over FlashComm2 needs more than one flashcomm2_otp group, but "
-                           "flashcomm2_oproj_tensor_parallel_size (",
-                           S, ") = tensor_parallel_size with data_parallel_size = pipeline_parallel_size = 1 "
-                              "makes one (the reference fails squeezing it)")});
+        out.push_back(
+            {"layer_sharding", cat("layer_sharding over FlashComm2 needs more than one flashcomm2_otp group, but "
+                                   "flashcomm2_oproj_tensor_parallel_size (",
+                                   S,
+                                   ") = tensor_parallel_size with data_parallel_size = pipeline_parallel_size = 1 "
+                                   "makes one (the reference fails squeezing it)")});
     }
 }
 

@@ -12,6 +12,7 @@ namespace ranktopo {
 inline constexpr int version_major = RANKTOPO_VERSION_MAJOR;
 inline constexpr int version_minor = RANKTOPO_VERSION_MINOR;
 inline constexpr int version_patch = RANKTOPO_VERSION_PATCH;
-inline constexpr const char* version_string = RANKTOPO_DETAIL_STRINGIFY(RANKTOPO_VERSION_MAJOR) "." RANKTOPO_DETAIL_STRINGIFY(
-    RANKTOPO_VERSION_MINOR) "." RANKTOPO_DETAIL_STRINGIFY(RANKTOPO_VERSION_PATCH);
+inline constexpr const char* version_string =
+    RANKTOPO_DETAIL_STRINGIFY(RANKTOPO_VERSION_MAJOR) "." RANKTOPO_DETAIL_STRINGIFY(
+        RANKTOPO_VERSION_MINOR) "." RANKTOPO_DETAIL_STRINGIFY(RANKTOPO_VERSION_PATCH);
 }  // namespace ranktopo

@@ -97,8 +97,8 @@ TEST_CASE("lint: flags exactly the families whose groups mix stages or replicas"
     std::size_t checked = 0;
     std::size_t flagged = 0;
     for (const ranktopo::config& c : configs(48)) {
-        const coordinates_of decode{c.data_parallel_size, c.pipeline_parallel_size,
-                                    c.prefill_context_parallel_size, c.tensor_parallel_size};
+        const coordinates_of decode{c.data_parallel_size, c.pipeline_parallel_size, c.prefill_context_parallel_size,
+                                    c.tensor_parallel_size};
         const ranktopo::lint_report report = ranktopo::lint(c);
         const std::vector<ranktopo::named_family> all = ranktopo::enabled_families(ranktopo::make_plan(c));
         REQUIRE(report.families.size() == all.size());
@@ -116,7 +116,8 @@ TEST_CASE("lint: flags exactly the families whose groups mix stages or replicas"
             }
             for (int a = 0; a < 5; ++a) {
                 if (report.families[i].axes.varying_in(a) != varying[static_cast<std::size_t>(a)]) {
-                    INFO(describe(c) << " family " << all[i].name << " axis " << ranktopo::axis_letters[static_cast<std::size_t>(a)]);
+                    INFO(describe(c) << " family " << all[i].name << " axis "
+                                     << ranktopo::axis_letters[static_cast<std::size_t>(a)]);
                     FAIL("lint's axis count disagrees with the coordinate formulas");
                 }
             }
@@ -180,7 +181,7 @@ TEST_CASE("lint: the reference's quirks show where their effect shows", "[lint]"
     p_tp.num_head_replica = 2;
     CHECK(quirks(ranktopo::lint(p_tp)).count("p_tp") == 1);
     CHECK(ranktopo::lint(p_tp).notes.size() == 1);  // the name, without --ranks-per-node
-    p_tp.num_head_replica = 1;  // blocks of pd_tp_ratio: right size, but the name
+    p_tp.num_head_replica = 1;                      // blocks of pd_tp_ratio: right size, but the name
     CHECK(quirks(ranktopo::lint(p_tp)).count("p_tp") == 0);
     CHECK(quirks(ranktopo::lint(p_tp, 16)).count("p_tp") == 0);  // one node: local = global
     CHECK(quirks(ranktopo::lint(p_tp, 4)).count("p_tp") == 1);

@@ -130,12 +130,12 @@ std::vector<ranktopo::config> configs_for(int n) {
     const char* const producer = "is_kv_producer=true";
     switch (n) {
         case 2:
-            return {with(2, {"tensor_parallel_size=2", "flashcomm2_enabled=true",
-                             "flashcomm2_oproj_tensor_parallel_size=2", "dynamic_eplb=true",
-                             "multistream_overlap_gate=true"}),
-                    with(2, {"pipeline_parallel_size=2", "layer_sharding=true", "mlp_tensor_parallel_size=1"}),
-                    with(2, {"tensor_parallel_size=2", p_tp, producer, "pd_tp_ratio=2", "num_head_replica=2"}),
-                    with(2, {"tensor_parallel_size=2", "flashcomm2_enabled=true"})};
+            return {
+                with(2, {"tensor_parallel_size=2", "flashcomm2_enabled=true", "flashcomm2_oproj_tensor_parallel_size=2",
+                         "dynamic_eplb=true", "multistream_overlap_gate=true"}),
+                with(2, {"pipeline_parallel_size=2", "layer_sharding=true", "mlp_tensor_parallel_size=1"}),
+                with(2, {"tensor_parallel_size=2", p_tp, producer, "pd_tp_ratio=2", "num_head_replica=2"}),
+                with(2, {"tensor_parallel_size=2", "flashcomm2_enabled=true"})};
         case 4:
             return {with(4, {"tensor_parallel_size=2", "pipeline_parallel_size=2", "flashcomm2_enabled=true",
                              "flashcomm2_oproj_tensor_parallel_size=2", "layer_sharding=true",
@@ -143,27 +143,27 @@ std::vector<ranktopo::config> configs_for(int n) {
                     with(4, {"tensor_parallel_size=2", "pipeline_parallel_size=2", p_tp, producer, "pd_tp_ratio=2",
                              "num_head_replica=2"}),
                     with(4, {"tensor_parallel_size=2", "data_parallel_size=2", "mlp_tensor_parallel_size=2",
-                             "oproj_tensor_parallel_size=2", "embedding_tensor_parallel_size=1",
-                             "layer_sharding=true", "multistream_overlap_gate=true"}),
+                             "oproj_tensor_parallel_size=2", "embedding_tensor_parallel_size=1", "layer_sharding=true",
+                             "multistream_overlap_gate=true"}),
                     with(4, {"tensor_parallel_size=2", "data_parallel_size=2", "flashcomm2_enabled=true",
                              "layer_sharding=true"})};
         case 8:
             return {with(8, {"tensor_parallel_size=2", "data_parallel_size=2", "pipeline_parallel_size=2",
-                             "mlp_tensor_parallel_size=2", "lmhead_tensor_parallel_size=1",
-                             "flashcomm2_enabled=true", "flashcomm2_oproj_tensor_parallel_size=2",
-                             "layer_sharding=true", "dynamic_eplb=true", "multistream_overlap_gate=true"}),
+                             "mlp_tensor_parallel_size=2", "lmhead_tensor_parallel_size=1", "flashcomm2_enabled=true",
+                             "flashcomm2_oproj_tensor_parallel_size=2", "layer_sharding=true", "dynamic_eplb=true",
+                             "multistream_overlap_gate=true"}),
                     with(8, {"tensor_parallel_size=4", "pipeline_parallel_size=2", p_tp, producer, "pd_tp_ratio=4",
                              "num_head_replica=2"}),
                     with(8, {"tensor_parallel_size=2", "data_parallel_size=2", "dynamic_eplb=true"}),  // E = 2
-                    with(8, {"tensor_parallel_size=2", "prefill_context_parallel_size=2",
-                             "pipeline_parallel_size=2", "layer_sharding=true", "dsa_cp_layer_shard=true"})};
+                    with(8, {"tensor_parallel_size=2", "prefill_context_parallel_size=2", "pipeline_parallel_size=2",
+                             "layer_sharding=true", "dsa_cp_layer_shard=true"})};
         case 16:
             return {with(16, {"tensor_parallel_size=4", "data_parallel_size=2", "pipeline_parallel_size=2", p_tp,
                               producer, "pd_tp_ratio=2", "num_head_replica=2", "oproj_tensor_parallel_size=2",
                               "lmhead_tensor_parallel_size=1", "embedding_tensor_parallel_size=2",
                               "mlp_tensor_parallel_size=2", "flashcomm2_enabled=true",
-                              "flashcomm2_oproj_tensor_parallel_size=2", "layer_sharding=true",
-                              "dynamic_eplb=true", "multistream_overlap_gate=true"}),
+                              "flashcomm2_oproj_tensor_parallel_size=2", "layer_sharding=true", "dynamic_eplb=true",
+                              "multistream_overlap_gate=true"}),
                     with(16, {"tensor_parallel_size=4", "data_parallel_size=4", "flashcomm2_enabled=true",
                               "layer_sharding=true", "mlp_tensor_parallel_size=4"}),
                     with(16, {"tensor_parallel_size=2", "data_parallel_size=2", "pipeline_parallel_size=2",
