@@ -37,25 +37,10 @@ inline constexpr int largest_world_log2 = 20;
 /// 16 is `ranktopo plan --example`; 8 halves its tensor parallelism.
 /// Returns world_size 0 for any other size.
 [[nodiscard]] inline config small_config(int world_size) {
-    config c;
-    if (world_size != 8 && world_size != 16) return c;
+    if (world_size != 8 && world_size != 16) return {};
+    config c = example_config();
     c.world_size = world_size;
     c.tensor_parallel_size = world_size / 4;
-    c.data_parallel_size = 2;
-    c.pipeline_parallel_size = 2;
-    c.is_kv_producer = true;
-    c.pd_head_ratio = 2;
-    c.pd_tp_ratio = 2;
-    c.num_head_replica = 2;
-    c.oproj_tensor_parallel_size = 2;
-    c.lmhead_tensor_parallel_size = 1;
-    c.embedding_tensor_parallel_size = 2;
-    c.mlp_tensor_parallel_size = 2;
-    c.flashcomm2_enabled = true;
-    c.flashcomm2_oproj_tensor_parallel_size = 2;
-    c.layer_sharding = true;
-    c.dynamic_eplb = true;
-    c.multistream_overlap_gate = true;
     return c;
 }
 

@@ -17,33 +17,10 @@
 
 namespace {
 
+using ranktopo_test::divisors;
+using ranktopo_test::topologies;
+
 constexpr int max_world = 64;
-
-std::vector<int> divisors(int n) {
-    std::vector<int> out;
-    for (int d = 1; d <= n; ++d)
-        if (n % d == 0) out.push_back(d);
-    return out;
-}
-
-/// Every (D, P, C, T, E) with product N, as configs with nothing else on.
-std::vector<ranktopo::config> topologies(int max_n) {
-    std::vector<ranktopo::config> out;
-    for (int n = 1; n <= max_n; ++n)
-        for (int d : divisors(n))
-            for (int p : divisors(n / d))
-                for (int c : divisors(n / d / p))
-                    for (int t : divisors(n / d / p / c)) {
-                        ranktopo::config cfg;
-                        cfg.world_size = n;
-                        cfg.data_parallel_size = d;
-                        cfg.pipeline_parallel_size = p;
-                        cfg.prefill_context_parallel_size = c;
-                        cfg.tensor_parallel_size = t;
-                        out.push_back(cfg);
-                    }
-    return out;
-}
 
 /// Each option of each family over its whole useful range (one past the
 /// valid values, to hit the refusals too), and a few mixes.

@@ -5,9 +5,38 @@
 #include <string>
 #include <vector>
 
+#include "ranktopo/config.hpp"
 #include "ranktopo/family.hpp"
 
 namespace ranktopo_test {
+
+/// The divisors of n, ascending.
+inline std::vector<int> divisors(int n) {
+    std::vector<int> out;
+    for (int d = 1; d <= n; ++d)
+        if (n % d == 0) out.push_back(d);
+    return out;
+}
+
+/// Every factorization N = E·D·P·C·T for N up to max_n, as configs with
+/// nothing else on.
+inline std::vector<ranktopo::config> topologies(int max_n) {
+    std::vector<ranktopo::config> out;
+    for (int n = 1; n <= max_n; ++n)
+        for (int d : divisors(n))
+            for (int p : divisors(n / d))
+                for (int c : divisors(n / d / p))
+                    for (int t : divisors(n / d / p / c)) {
+                        ranktopo::config cfg;
+                        cfg.world_size = n;
+                        cfg.data_parallel_size = d;
+                        cfg.pipeline_parallel_size = p;
+                        cfg.prefill_context_parallel_size = c;
+                        cfg.tensor_parallel_size = t;
+                        out.push_back(cfg);
+                    }
+    return out;
+}
 
 /// What breaks the invariants every family must hold — its groups partition
 /// 0..N-1, all groups have one size, the per-rank lookup agrees with

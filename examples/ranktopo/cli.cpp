@@ -54,7 +54,7 @@ bool config_input::take(arguments& args, std::string_view arg) {
 
 ranktopo::config config_input::load() const {
     if (!file.empty() && example) throw usage_error{"--config and --example exclude each other"};
-    ranktopo::config c = example ? example_config() : ranktopo::config{};
+    ranktopo::config c = example ? ranktopo::example_config() : ranktopo::config{};
     if (!file.empty()) {
         std::string text;
         if (file == "-") {
@@ -113,28 +113,6 @@ int parse_int(std::string_view option, std::string_view text, int minimum) {
     }
     if (value < minimum) throw usage_error{fmt::format("{} ({}) must be at least {}", option, value, minimum)};
     return value;
-}
-
-ranktopo::config example_config() {
-    ranktopo::config c;
-    c.world_size = 16;
-    c.tensor_parallel_size = 4;
-    c.data_parallel_size = 2;
-    c.pipeline_parallel_size = 2;
-    c.is_kv_producer = true;
-    c.pd_head_ratio = 2;
-    c.pd_tp_ratio = 2;
-    c.num_head_replica = 2;
-    c.oproj_tensor_parallel_size = 2;
-    c.lmhead_tensor_parallel_size = 1;
-    c.embedding_tensor_parallel_size = 2;
-    c.mlp_tensor_parallel_size = 2;
-    c.flashcomm2_enabled = true;
-    c.flashcomm2_oproj_tensor_parallel_size = 2;
-    c.layer_sharding = true;
-    c.dynamic_eplb = true;
-    c.multistream_overlap_gate = true;
-    return c;
 }
 
 const std::string_view input_help =

@@ -77,8 +77,6 @@ struct output_options {
 /// A positive or non-negative integer option value, or a usage_error naming the option.
 [[nodiscard]] int parse_int(std::string_view option, std::string_view text, int minimum);
 
-[[nodiscard]] ranktopo::config example_config();
-
 extern const std::string_view input_help;
 extern const std::string_view output_help;
 void print_options(std::string& out);

@@ -34,6 +34,30 @@ struct config {
     friend constexpr bool operator==(const config&, const config&) = default;
 };
 
+/// The built-in example (`ranktopo --example`): 16 ranks, D = 2, P = 2,
+/// T = 4, and most families on, p_tp with head replicas and FlashComm2 among them.
+[[nodiscard]] constexpr config example_config() noexcept {
+    config c;
+    c.world_size = 16;
+    c.tensor_parallel_size = 4;
+    c.data_parallel_size = 2;
+    c.pipeline_parallel_size = 2;
+    c.is_kv_producer = true;
+    c.pd_head_ratio = 2;
+    c.pd_tp_ratio = 2;
+    c.num_head_replica = 2;
+    c.oproj_tensor_parallel_size = 2;
+    c.lmhead_tensor_parallel_size = 1;
+    c.embedding_tensor_parallel_size = 2;
+    c.mlp_tensor_parallel_size = 2;
+    c.flashcomm2_enabled = true;
+    c.flashcomm2_oproj_tensor_parallel_size = 2;
+    c.layer_sharding = true;
+    c.dynamic_eplb = true;
+    c.multistream_overlap_gate = true;
+    return c;
+}
+
 /// How an option may be set: 0 only where it means "off".
 enum class option_domain { required_positive, positive, off_or_positive, non_negative, boolean };
 

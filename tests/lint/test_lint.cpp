@@ -15,66 +15,54 @@
 #include "ranktopo/engine_checks.hpp"
 #include "ranktopo/lint.hpp"
 #include "ranktopo/named_families.hpp"
+#include "test_support.hpp"
 
 namespace {
 
-std::vector<int> divisors(int n) {
-    std::vector<int> out;
-    for (int d = 1; d <= n; ++d)
-        if (n % d == 0) out.push_back(d);
-    return out;
-}
+using ranktopo_test::divisors;
 
 /// Every (E, D, P, C, T) up to max_n ranks, each with the families' options
 /// over a range of values; only configs the reference serves.
 std::vector<ranktopo::config> configs(int max_n) {
     std::vector<ranktopo::config> out;
-    for (int n = 1; n <= max_n; ++n)
-        for (int d : divisors(n))
-            for (int p : divisors(n / d))
-                for (int c : divisors(n / d / p))
-                    for (int t : divisors(n / d / p / c)) {
-                        ranktopo::config base;
-                        base.world_size = n;
-                        base.data_parallel_size = d;
-                        base.pipeline_parallel_size = p;
-                        base.prefill_context_parallel_size = c;
-                        base.tensor_parallel_size = t;
-                        std::vector<ranktopo::config> mine{base};
-                        const auto add = [&](auto&& change) {
-                            ranktopo::config v = base;
-                            change(v);
-                            mine.push_back(v);
-                        };
-                        for (int ratio : divisors(t))
-                            for (int replicas = 1; replicas <= 3; ++replicas)
-                                add([&](ranktopo::config& v) {
-                                    v.is_kv_producer = true;
-                                    v.pd_head_ratio = 2;
-                                    v.pd_tp_ratio = ratio;
-                                    v.num_head_replica = replicas;
-                                });
-                        for (int size : divisors(d))
-                            add([&](ranktopo::config& v) {
-                                v.mlp_tensor_parallel_size = size;
-                                v.oproj_tensor_parallel_size = d / size;
-                                v.layer_sharding = true;
-                            });
-                        for (int s : divisors(t))
-                            add([&](ranktopo::config& v) {
-                                v.flashcomm2_enabled = true;
-                                v.flashcomm2_oproj_tensor_parallel_size = s;
-                                v.layer_sharding = true;
-                            });
-                        add([](ranktopo::config& v) {
-                            v.layer_sharding = true;
-                            v.dsa_cp_layer_shard = true;
-                            v.dynamic_eplb = true;
-                            v.multistream_overlap_gate = true;
-                        });
-                        for (const ranktopo::config& v : mine)
-                            if (ranktopo::validate(v).empty()) out.push_back(v);
-                    }
+    for (const ranktopo::config& base : ranktopo_test::topologies(max_n)) {
+        const int d = base.data_parallel_size;
+        const int t = base.tensor_parallel_size;
+        std::vector<ranktopo::config> mine{base};
+        const auto add = [&](auto&& change) {
+            ranktopo::config v = base;
+            change(v);
+            mine.push_back(v);
+        };
+        for (int ratio : divisors(t))
+            for (int replicas = 1; replicas <= 3; ++replicas)
+                add([&](ranktopo::config& v) {
+                    v.is_kv_producer = true;
+                    v.pd_head_ratio = 2;
+                    v.pd_tp_ratio = ratio;
+                    v.num_head_replica = replicas;
+                });
+        for (int size : divisors(d))
+            add([&](ranktopo::config& v) {
+                v.mlp_tensor_parallel_size = size;
+                v.oproj_tensor_parallel_size = d / size;
+                v.layer_sharding = true;
+            });
+        for (int s : divisors(t))
+            add([&](ranktopo::config& v) {
+                v.flashcomm2_enabled = true;
+                v.flashcomm2_oproj_tensor_parallel_size = s;
+                v.layer_sharding = true;
+            });
+        add([](ranktopo::config& v) {
+            v.layer_sharding = true;
+            v.dsa_cp_layer_shard = true;
+            v.dynamic_eplb = true;
+            v.multistream_overlap_gate = true;
+        });
+        for (const ranktopo::config& v : mine)
+            if (ranktopo::validate(v).empty()) out.push_back(v);
+    }
     return out;
 }
 
