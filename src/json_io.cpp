@@ -260,8 +260,9 @@ public:
             if (start == 0) {
                 *cursor++ = '[';
             } else {
-                std::memcpy(cursor, "],[", 3);
-                cursor += 3;
+                *cursor++ = ']';
+                *cursor++ = ',';
+                *cursor++ = '[';
             }
             cursor = format_unsigned(cursor, static_cast<std::uint32_t>(ranks[start]));
             for (std::size_t i = start + 1; i < start + row; ++i) {

@@ -41,7 +41,7 @@ inline constexpr std::array<std::string_view, 6> vllm_family_names{"world", "tp"
 [[nodiscard]] inline std::vector<named_family> enabled_families(const plan& p) {
     const config& c = p.topology;
     std::vector<named_family> out;
-    const auto add_vllm = [&](std::string name, family groups) {
+    const auto add_vllm = [&](const std::string& name, family groups) {
         out.push_back({name, name, {}, family_origin::vllm, std::move(groups)});
     };
     add_vllm("world", families::world(c));
