@@ -2,16 +2,7 @@
 #   -DEXE=path  -DARGS="a|b|c"  -DEXIT=n  [-DSTDIN=file] [-DSTDOUT=regex] [-DSTDERR=regex]
 # With EXIT 2 (a refusal), standard output must be empty and standard error one line
 # (exit 1 is lint's "warnings found", with a report on standard output).
-string(REPLACE "|" ";" args "${ARGS}")
-set(input_option)
-if(DEFINED STDIN)
-  set(input_option INPUT_FILE "${STDIN}")
-endif()
-execute_process(COMMAND "${EXE}" ${args} ${input_option}
-                RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT code STREQUAL EXIT)
-  message(FATAL_ERROR "exit ${code}, expected ${EXIT}\nstdout: ${out}\nstderr: ${err}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/run_tool.cmake")  # sets out and err, checks EXIT
 if(DEFINED STDOUT AND NOT out MATCHES "${STDOUT}")
   message(FATAL_ERROR "stdout does not match '${STDOUT}':\n${out}")
 endif()

@@ -3,16 +3,7 @@
 #   -DEXE=path  -DARGS="a|b|c"  -DEXIT=n  -DEXPECTED=file  [-DSTDIN=file]
 # Standard error must be empty. With RANKTOPO_UPDATE_GOLDEN=1 in the
 # environment the file is rewritten instead (then review the diff).
-string(REPLACE "|" ";" args "${ARGS}")
-set(input_option)
-if(DEFINED STDIN)
-  set(input_option INPUT_FILE "${STDIN}")
-endif()
-execute_process(COMMAND "${EXE}" ${args} ${input_option}
-                RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT code STREQUAL EXIT)
-  message(FATAL_ERROR "exit ${code}, expected ${EXIT}\nstdout: ${out}\nstderr: ${err}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/run_tool.cmake")  # sets out and err, checks EXIT
 if(NOT err STREQUAL "")
   message(FATAL_ERROR "unexpected standard error:\n${err}")
 endif()
