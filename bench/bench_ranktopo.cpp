@@ -306,8 +306,7 @@ std::string cli_path() {
 std::vector<std::string> plan_command(const std::string& cli, const ranktopo::config& c) {
     std::vector<std::string> args{cli, "plan"};
     for (const ranktopo::option_info& o : ranktopo::options) {
-        const std::string value = o.boolean != nullptr ? (c.*o.boolean ? "true" : "false")
-                                                       : std::to_string(c.*o.integer);
+        const std::string value = ranktopo::option_text(c, o);
         args.emplace_back("--set");
         args.push_back(std::string(o.name) + "=" + value);
     }

@@ -69,6 +69,15 @@ void check_option_range(const char* function, const config& c, const option_info
 void assign_json(config& c, const std::string& key, const nlohmann::json& value) {
     constexpr const char* function = "ranktopo::parse_config";
     const option_info& info = known_option(function, key);
+    if (info.version != nullptr) {
+        if (!value.is_string()) {
+            refuse(
+                function, key,
+                cat(key, " must be a string such as \"0.18.0\", got ", type_name(value), " (", shortened(value), ")"));
+        }
+        c.*info.version = parse_release(value.get_ref<const std::string&>(), function);
+        return;
+    }
     if (info.boolean != nullptr) {
         if (!value.is_boolean()) {
             refuse(function, key,
@@ -109,7 +118,16 @@ config parse_config(std::string_view json_text, const config& base) {
     if (c.world_size == 0 && !document.contains("world_size")) {
         refuse(function, "world_size", "world_size is required");
     }
-    // Keys arrive in any order: checks across options (local_rank < world_size) run once all are set.
+    // Keys arrive in any order: checks across options run once all are set.
+    // A key the release does not have is refused whatever its value: the
+    // release has no such option, and ignoring the key would hide that.
+    std::vector<problem> missing;
+    for (const auto& [key, value] : document.items()) {
+        if (const option_info& o = *find_option(key); !detail::has_option(c.vllm_ascend_version, o)) {
+            missing.push_back(detail::missing_option(c.vllm_ascend_version, o));
+        }
+    }
+    if (!missing.empty()) throw config_error(function, std::move(missing));
     if (std::vector<problem> found; detail::check_ranges(c, found), !found.empty()) {
         throw config_error(function, std::move(found));
     }
@@ -125,6 +143,10 @@ void set_option(config& c, std::string_view assignment) {
     const std::string_view key = assignment.substr(0, equals);
     const std::string_view text = assignment.substr(equals + 1);
     const option_info& info = known_option(function, key);
+    if (info.version != nullptr) {
+        c.*info.version = parse_release(text, function);
+        return;
+    }
     if (info.boolean != nullptr) {
         if (text != "true" && text != "false") {
             refuse(function, std::string(key), cat(key, " must be true or false, got '", text, "'"));
@@ -150,7 +172,10 @@ void set_option(config& c, std::string_view assignment) {
 std::string to_json(const config& c) {
     nlohmann::ordered_json document = nlohmann::ordered_json::object();
     for (const option_info& o : options) {
-        if (o.boolean != nullptr) {
+        if (!detail::has_option(c.vllm_ascend_version, o)) continue;  // parse_config refuses the key
+        if (o.version != nullptr) {
+            document[std::string(o.name)] = (c.*o.version).version();
+        } else if (o.boolean != nullptr) {
             document[std::string(o.name)] = c.*o.boolean;
         } else {
             document[std::string(o.name)] = c.*o.integer;

@@ -119,7 +119,7 @@ const std::string_view input_help =
     "Input (the file or example first, then each --set over it):\n"
     "  --config FILE   a flat JSON object of options; '-' reads standard input\n"
     "  --example       a built-in config with most families on (16 ranks)\n"
-    "  --set KEY=VAL   set one option (an integer, or true / false); repeatable\n";
+    "  --set KEY=VAL   set one option (an integer, true / false, or a release); repeatable\n";
 
 const std::string_view output_help =
     "Output:\n"
@@ -132,11 +132,11 @@ void print_options(std::string& out) {
     out += "Options (JSON keys and --set keys; vLLM / vllm-ascend names):\n";
     const ranktopo::config defaults;
     for (const ranktopo::option_info& o : ranktopo::options) {
-        std::string def = o.boolean != nullptr ? (defaults.*o.boolean ? "true" : "false")
-                                               : std::to_string(defaults.*o.integer);
+        std::string def = ranktopo::option_text(defaults, o);
         if (o.domain == ranktopo::option_domain::required_positive) def = "required";
         out += fmt::format("  {:<40}default {}; {}\n", o.name, def, o.help);
     }
+    out += fmt::format("vllm_ascend_version takes one of: {}\n", ranktopo::accepted_releases());
 }
 
 std::string paint(bool on, fmt::text_style style, std::string_view text) {

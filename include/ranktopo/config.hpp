@@ -2,7 +2,11 @@
 #pragma once
 
 #include <array>
+#include <optional>
+#include <string>
 #include <string_view>
+
+#include "ranktopo/release.hpp"
 
 namespace ranktopo {
 
@@ -30,6 +34,7 @@ struct config {
     bool dsa_cp_layer_shard = false;
     bool dynamic_eplb = false;
     bool multistream_overlap_gate = false;
+    release vllm_ascend_version;  ///< whose parallel_state.py to follow; 0.17.0rc1 by default
 
     friend constexpr bool operator==(const config&, const config&) = default;
 };
@@ -59,7 +64,7 @@ struct config {
 }
 
 /// How an option may be set: 0 only where it means "off".
-enum class option_domain { required_positive, positive, off_or_positive, non_negative, boolean };
+enum class option_domain { required_positive, positive, off_or_positive, non_negative, boolean, version };
 
 /// One config option: its key, what it means, where it lives.
 struct option_info {
@@ -68,10 +73,14 @@ struct option_info {
     int config::*integer = nullptr;   ///< set for integer options
     bool config::*boolean = nullptr;  ///< set for boolean options
     std::string_view help;
+    /// The step this option belongs to, for options that exist only in the
+    /// releases whose recipe has that step; nothing for options of every release.
+    std::optional<step> feature = std::nullopt;
+    release config::*version = nullptr;  ///< set for vllm_ascend_version
 };
 
-/// Every option, in the order of shared/golden/README.md.
-inline constexpr std::array<option_info, 20> options{{
+/// Every option, in the order of shared/golden/README.md, then the release.
+inline constexpr std::array<option_info, 21> options{{
     {"world_size", option_domain::required_positive, &config::world_size, nullptr, "number of ranks N (required)"},
     {"tensor_parallel_size", option_domain::positive, &config::tensor_parallel_size, nullptr, "T"},
     {"data_parallel_size", option_domain::positive, &config::data_parallel_size, nullptr, "D"},
@@ -90,16 +99,29 @@ inline constexpr std::array<option_info, 20> options{{
      "fine-grained TP for the embedding, 0 = off"},
     {"mlp_tensor_parallel_size", option_domain::off_or_positive, &config::mlp_tensor_parallel_size, nullptr,
      "fine-grained TP for the MLP, 0 = off"},
-    {"flashcomm2_enabled", option_domain::boolean, nullptr, &config::flashcomm2_enabled, "FlashComm2 on"},
+    {"flashcomm2_enabled", option_domain::boolean, nullptr, &config::flashcomm2_enabled, "FlashComm2 on",
+     step::flashcomm2},
     {"flashcomm2_oproj_tensor_parallel_size", option_domain::positive, &config::flashcomm2_oproj_tensor_parallel_size,
-     nullptr, "FlashComm2 o_proj TP size S"},
-    {"layer_sharding", option_domain::boolean, nullptr, &config::layer_sharding, "shard_weight group on"},
+     nullptr, "FlashComm2 o_proj TP size S", step::flashcomm2},
+    {"layer_sharding", option_domain::boolean, nullptr, &config::layer_sharding, "shard_weight group on",
+     step::shard_weight},
     {"dsa_cp_layer_shard", option_domain::boolean, nullptr, &config::dsa_cp_layer_shard,
-     "DSA context parallel with layer sharding"},
-    {"dynamic_eplb", option_domain::boolean, nullptr, &config::dynamic_eplb, "dynamic EPLB group on"},
+     "DSA context parallel with layer sharding", step::shard_weight},
+    {"dynamic_eplb", option_domain::boolean, nullptr, &config::dynamic_eplb, "dynamic EPLB group on",
+     step::dynamic_eplb},
     {"multistream_overlap_gate", option_domain::boolean, nullptr, &config::multistream_overlap_gate,
-     "fc3_quant_x group on"},
+     "fc3_quant_x group on", step::fc3_quant_x},
+    {"vllm_ascend_version", option_domain::version, nullptr, nullptr,
+     "the vllm-ascend release whose groups to build (\"latest\" = 0.25.1rc1)", std::nullopt,
+     &config::vllm_ascend_version},
 }};
+
+/// The value of option `o` in `c` as text: "8", "true", "0.18.0".
+[[nodiscard]] inline std::string option_text(const config& c, const option_info& o) {
+    if (o.version != nullptr) return std::string((c.*o.version).version());
+    if (o.boolean != nullptr) return c.*o.boolean ? "true" : "false";
+    return std::to_string(c.*o.integer);
+}
 
 /// The option called `name`, or nullptr.
 [[nodiscard]] constexpr const option_info* find_option(std::string_view name) noexcept {

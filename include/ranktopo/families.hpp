@@ -98,19 +98,23 @@ namespace families {
 
 // --- the reference's families ----------------------------------------------
 
-/// MC2 (also dynamic_eplb and fc3_quant_x): consecutive blocks of D·C·T.
-/// Quirk kept: with D > 1 and P > 1 a block spans pipeline stages.
+/// MC2 (also dynamic_eplb and fc3_quant_x), as the config's release builds
+/// it: up to 0.17.0rc1 consecutive blocks of D·C·T, which span pipeline
+/// stages when D > 1 and P > 1 (a quirk kept); from 0.18.0 on vLLM's EP groups.
 [[nodiscard]] inline family mc2(const config& c) {
     require_valid(c, "ranktopo::families::mc2");
+    if (c.vllm_ascend_version.layout().mc2 == mc2_groups::vllm_ep) return ep(c);
     const int block = c.data_parallel_size * c.prefill_context_parallel_size * c.tensor_parallel_size;
     const layout x = layout::row_major({c.world_size / block, block});
     return {x.select({0}), x.select({1})};
 }
 
 /// Prefill-TP all-to-all (p_tp). With num_head_replica h <= 1, blocks of
-/// pd_tp_ratio; else the ranks viewed as (D·C, heads, h), replicas outermost
+/// pd_tp_ratio; else the ranks viewed as (B, heads, h), replicas outermost
 /// after the transpose, heads cut into all-to-all groups of heads / (T / R).
-/// Quirk kept: D·C leaves pipeline stages out. Throws unless p_tp is enabled.
+/// B is the release's replica count: D up to 0.16.0rc1, D·C in 0.17.0rc1
+/// (quirks kept: they leave pipeline stages out), D·P·C from 0.18.0 on.
+/// Throws unless p_tp is enabled.
 [[nodiscard]] inline family p_tp(const config& c) {
     require_valid(c, "ranktopo::families::p_tp");
     if (!detail::p_tp_enabled(c)) {
@@ -124,13 +128,13 @@ namespace families {
         const layout x = layout::row_major({N / c.pd_tp_ratio, c.pd_tp_ratio});
         return {x.select({0}), x.select({1})};
     }
-    const int replicas = c.data_parallel_size * c.prefill_context_parallel_size;
+    const int replicas = detail::p_tp_replica_count(c);
     const int h = c.num_head_replica;
     const int heads = N / (replicas * h);
     const int alltoall = heads / (c.tensor_parallel_size / c.pd_tp_ratio);
-    const layout x = layout::row_major({replicas, heads, h})  // view(D·C, -1, h)
+    const layout x = layout::row_major({replicas, heads, h})  // view(B, -1, h)
                          .select({0, 2, 1})                   // permute(0, 2, 1)
-                         .split(2, heads / alltoall);         // view(D·C, h, -1, A)
+                         .split(2, heads / alltoall);         // view(B, h, -1, A)
     return {x.select({0, 1, 2}), x.select({3})};
 }
 

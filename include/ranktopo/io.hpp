@@ -24,7 +24,7 @@ namespace ranktopo {
 /// config_error naming the key and value.
 void set_option(config& c, std::string_view assignment);
 
-/// The config as a flat JSON object with every key.
+/// The config as a flat JSON object with every key its release has.
 [[nodiscard]] std::string to_json(const config& c);
 
 /// Writes `p` as {"creations": [...], "handles": {...}, "destroy_order": [...]},

@@ -83,14 +83,16 @@ struct plan {
     [[nodiscard]] const binding& handle(accessor a) const noexcept { return handles[static_cast<std::size_t>(a)]; }
 };
 
-/// The reference's teardown sequence (destroy_ascend_model_parallel).
+/// The reference's teardown sequence (destroy_ascend_model_parallel), the
+/// same in every release but for the groups a release does not have.
 inline constexpr std::array<accessor, accessor_count> teardown_sequence{
     accessor::mc2,          accessor::mlp_tp,      accessor::lmhead_tp,      accessor::embed_tp,
     accessor::otp,          accessor::p_tp,        accessor::flashcomm2_otp, accessor::flashcomm2_odp,
     accessor::shard_weight, accessor::fc3_quant_x, accessor::dynamic_eplb};
 
-/// The plan for `c`. Throws config_error, naming the option(s) and values,
-/// for any config the reference cannot serve: never a partial plan.
+/// The plan for `c`: the steps of its release's recipe, in order. Throws
+/// config_error, naming the option(s) and values, for any config the
+/// release cannot serve: never a partial plan.
 [[nodiscard]] inline plan make_plan(const config& c) {
     require_valid(c, "ranktopo::make_plan");
     plan out;
@@ -99,50 +101,68 @@ inline constexpr std::array<accessor, accessor_count> teardown_sequence{
         out.creations.push_back({std::move(name), std::move(groups)});
         out.handles[static_cast<std::size_t>(a)] = binding::created_at(static_cast<int>(out.creations.size() - 1));
     };
+    // dynamic_eplb and fc3_quant_x are separate communicators over mc2's groups.
+    const auto mc2_family = [&] {
+        return out.creations[static_cast<std::size_t>(out.handle(accessor::mc2).creation)].groups;
+    };
 
-    if (detail::p_tp_enabled(c)) {
-        family groups = families::p_tp(c);
-        // Named after the group holding local_rank (not the global rank): a
-        // reference quirk kept so names agree with the Python side.
-        const int index = groups.locate(c.local_rank).group;
-        create(accessor::p_tp, "p_tp_" + std::to_string(index), std::move(groups));
-    }
-
-    const family mc2 = families::mc2(c);
-    create(accessor::mc2, "mc2", mc2);
-    if (c.dynamic_eplb) create(accessor::dynamic_eplb, "dynamic_eplb", mc2);
-
-    // One creation per distinct size, named after the first module with it.
-    const std::array<std::tuple<accessor, const char*, int>, 4> fine_grained{{
-        {accessor::otp, "otp", c.oproj_tensor_parallel_size},
-        {accessor::lmhead_tp, "lmheadtp", c.lmhead_tensor_parallel_size},
-        {accessor::embed_tp, "emtp", c.embedding_tensor_parallel_size},
-        {accessor::mlp_tp, "mlptp", c.mlp_tensor_parallel_size},
-    }};
-    std::vector<std::pair<int, binding>> created_by_size;
-    for (const auto& [who, name, size] : fine_grained) {
-        if (size <= 0) continue;
-        const auto same = std::find_if(created_by_size.begin(), created_by_size.end(),
-                                       [size = size](const auto& entry) { return entry.first == size; });
-        if (same != created_by_size.end()) {
-            out.handles[static_cast<std::size_t>(who)] = same->second;
-        } else {
-            create(who, name, families::fine_grained(c, size));
-            created_by_size.emplace_back(size, out.handle(who));
+    for (const step s : c.vllm_ascend_version.layout().steps) {
+        switch (s) {
+            case step::p_tp: {
+                if (!detail::p_tp_enabled(c)) break;
+                family groups = families::p_tp(c);
+                // Named after the group holding local_rank (not the global rank), and
+                // "p_tp_None" when local_rank is beyond the world: the reference's
+                // quirks, kept so names agree with the Python side.
+                const std::string index = c.local_rank < c.world_size
+                                              ? std::to_string(groups.locate(c.local_rank).group)
+                                              : std::string("None");
+                create(accessor::p_tp, "p_tp_" + index, std::move(groups));
+                break;
+            }
+            case step::mc2: create(accessor::mc2, "mc2", families::mc2(c)); break;
+            case step::dynamic_eplb:
+                if (c.dynamic_eplb) create(accessor::dynamic_eplb, "dynamic_eplb", mc2_family());
+                break;
+            case step::fc3_quant_x:
+                if (c.multistream_overlap_gate) create(accessor::fc3_quant_x, "fc3_quant_x", mc2_family());
+                break;
+            case step::fine_grained: {
+                // One creation per distinct size, named after the first module with it.
+                const std::array<std::tuple<accessor, const char*, int>, 4> modules{{
+                    {accessor::otp, "otp", c.oproj_tensor_parallel_size},
+                    {accessor::lmhead_tp, "lmheadtp", c.lmhead_tensor_parallel_size},
+                    {accessor::embed_tp, "emtp", c.embedding_tensor_parallel_size},
+                    {accessor::mlp_tp, "mlptp", c.mlp_tensor_parallel_size},
+                }};
+                std::vector<std::pair<int, binding>> created_by_size;
+                for (const auto& [who, name, size] : modules) {
+                    if (size <= 0) continue;
+                    const auto same = std::find_if(created_by_size.begin(), created_by_size.end(),
+                                                   [size = size](const auto& entry) { return entry.first == size; });
+                    if (same != created_by_size.end()) {
+                        out.handles[static_cast<std::size_t>(who)] = same->second;
+                    } else {
+                        create(who, name, families::fine_grained(c, size));
+                        created_by_size.emplace_back(size, out.handle(who));
+                    }
+                }
+                break;
+            }
+            case step::flashcomm2:
+                if (!c.flashcomm2_enabled) break;
+                if (detail::flashcomm2_groups_enabled(c)) {
+                    create(accessor::flashcomm2_otp, "flashcomm2_otp", families::flashcomm2_otp(c));
+                    create(accessor::flashcomm2_odp, "flashcomm2_odp", families::flashcomm2_odp(c));
+                } else {
+                    out.handles[static_cast<std::size_t>(accessor::flashcomm2_odp)] = binding::borrowed();
+                }
+                break;
+            case step::shard_weight:
+                if (c.layer_sharding) create(accessor::shard_weight, "shard_weight", families::shard_weight(c));
+                break;
         }
     }
-
-    if (c.flashcomm2_enabled) {
-        if (detail::flashcomm2_groups_enabled(c)) {
-            create(accessor::flashcomm2_otp, "flashcomm2_otp", families::flashcomm2_otp(c));
-            create(accessor::flashcomm2_odp, "flashcomm2_odp", families::flashcomm2_odp(c));
-        } else {
-            out.handles[static_cast<std::size_t>(accessor::flashcomm2_odp)] = binding::borrowed();
-        }
-    }
-
-    if (c.layer_sharding) create(accessor::shard_weight, "shard_weight", families::shard_weight(c));
-    if (c.multistream_overlap_gate) create(accessor::fc3_quant_x, "fc3_quant_x", mc2);
 
     for (accessor a : teardown_sequence) {
         const binding& b = out.handle(a);

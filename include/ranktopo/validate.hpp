@@ -67,12 +67,44 @@ inline void check_ranges(const config& c, problems& out) {
             case option_domain::non_negative:
                 if (v < 0) out.push_back({std::string(o.name), cat(o.name, " (", v, ") must not be negative")});
                 break;
-            case option_domain::boolean: break;
+            case option_domain::boolean:
+            case option_domain::version: break;
         }
     }
-    if (c.world_size >= 1 && c.local_rank >= c.world_size) {
-        out.push_back(
-            {"local_rank", cat("local_rank (", c.local_rank, ") must be below world_size (", c.world_size, ")")});
+    // local_rank may lie beyond the world (each DP replica its own engine on
+    // a shared node): the reference then names p_tp "p_tp_None".
+}
+
+/// "0.15.0rc1 to 0.25.1rc1": the releases whose recipe has step `s`.
+[[nodiscard]] inline std::string releases_with(step s) {
+    std::string first;
+    std::string last;
+    for (const release_info& r : releases) {
+        if (!r.layout->has(s)) continue;
+        if (first.empty()) first = r.version;
+        last = r.version;
+    }
+    return first == last ? first : cat(first, " to ", last);
+}
+
+/// Whether release `r` has option `o`.
+[[nodiscard]] constexpr bool has_option(release r, const option_info& o) noexcept {
+    return !o.feature || r.layout().has(*o.feature);
+}
+
+/// The refusal of option `o`, which release `r` does not have.
+[[nodiscard]] inline problem missing_option(release r, const option_info& o) {
+    return {std::string(o.name), cat(o.name, " does not exist in vllm-ascend ", r.version(),
+                                     " (vllm_ascend_version); releases ", releases_with(*o.feature), " have it")};
+}
+
+/// Options set away from their default that the chosen release does not have
+/// (a JSON config is refused for the mere key: parse_config).
+inline void check_release_options(const config& c, problems& out) {
+    const config defaults;
+    for (const option_info& o : options) {
+        if (has_option(c.vllm_ascend_version, o) || option_text(c, o) == option_text(defaults, o)) continue;
+        out.push_back(missing_option(c.vllm_ascend_version, o));
     }
 }
 
@@ -99,6 +131,27 @@ inline void check_world(const config& c, problems& out) {
     return c.pd_head_ratio > 1 && c.is_kv_producer;
 }
 
+/// B, the replicas p_tp with head replicas views the world as: view(B, -1, h).
+/// Fits an int once check_ranges passed (a product of at most N).
+[[nodiscard]] constexpr int p_tp_replica_count(const config& c) noexcept {
+    const auto b = static_cast<int>(product({c.data_parallel_size, c.prefill_context_parallel_size}));
+    switch (c.vllm_ascend_version.layout().p_tp) {
+        case p_tp_replicas::d: return c.data_parallel_size;
+        case p_tp_replicas::dc: return b;
+        case p_tp_replicas::dpc: return static_cast<int>(product({b, c.pipeline_parallel_size}));
+    }
+    return b;
+}
+
+[[nodiscard]] constexpr std::string_view p_tp_replica_formula(const config& c) noexcept {
+    switch (c.vllm_ascend_version.layout().p_tp) {
+        case p_tp_replicas::d: return "data_parallel_size";
+        case p_tp_replicas::dc: return "data_parallel_size * prefill_context_parallel_size";
+        case p_tp_replicas::dpc: return "data_parallel_size * pipeline_parallel_size * prefill_context_parallel_size";
+    }
+    return "";
+}
+
 inline void check_p_tp(const config& c, problems& out) {
     if (!p_tp_enabled(c)) return;
     const int N = c.world_size;
@@ -111,13 +164,11 @@ inline void check_p_tp(const config& c, problems& out) {
         }
         return;
     }
-    const std::int64_t replicas = product({c.data_parallel_size, c.prefill_context_parallel_size, h});
+    const std::int64_t replicas = std::int64_t{p_tp_replica_count(c)} * h;
     if (N % replicas != 0) {
         out.push_back(
-            {"num_head_replica", cat("p_tp: world_size (", N,
-                                     ") must be a multiple of data_parallel_size * prefill_context_parallel_size * "
-                                     "num_head_replica (",
-                                     c.data_parallel_size, " * ", c.prefill_context_parallel_size, " * ", h, ")")});
+            {"num_head_replica", cat("p_tp: world_size (", N, ") must be a multiple of ", p_tp_replica_formula(c),
+                                     " * num_head_replica (", p_tp_replica_count(c), " * ", h, ")")});
         return;
     }
     const int remote = c.tensor_parallel_size / R;
@@ -129,11 +180,10 @@ inline void check_p_tp(const config& c, problems& out) {
     const auto heads = static_cast<int>(N / replicas);
     const int alltoall = heads / remote;
     if (alltoall == 0 || heads % alltoall != 0) {
-        out.push_back(
-            {"num_head_replica", cat("p_tp: the heads per replica, world_size / (data_parallel_size * "
-                                     "prefill_context_parallel_size * num_head_replica) = ",
-                                     heads, ", must be a multiple of the all-to-all group size ", alltoall,
-                                     " (heads / (tensor_parallel_size / pd_tp_ratio) = ", heads, " / ", remote, ")")});
+        out.push_back({"num_head_replica",
+                       cat("p_tp: the heads per replica, world_size / (", p_tp_replica_formula(c),
+                           " * num_head_replica) = ", heads, ", must be a multiple of the all-to-all group size ",
+                           alltoall, " (heads / (tensor_parallel_size / pd_tp_ratio) = ", heads, " / ", remote, ")")});
     }
 }
 
@@ -204,6 +254,8 @@ inline void check_shard_weight(const config& c, problems& out) {
     detail::problems out;
     detail::check_ranges(c, out);
     if (!out.empty()) return out;  // the shape checks below divide by these sizes
+    detail::check_release_options(c, out);
+    if (!out.empty()) return out;
     detail::check_world(c, out);
     if (!out.empty()) return out;
     detail::check_p_tp(c, out);
