@@ -6,7 +6,9 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,8 +19,29 @@ namespace ranktopo_test {
 
 using groups_t = std::vector<std::vector<int>>;
 
-/// The golden "expected" part for `c`, or nullopt where the reference fails.
+/// Releases in order, and where each one's parallel_state.py changed (read
+/// from the diffs between the tags; independent of the library's recipes).
+inline int release_order(std::string_view version) {
+    static const char* const order[] = {"0.13.0rc2", "0.14.0rc1", "0.13.0",    "0.15.0rc1", "0.16.0rc1", "0.17.0rc1",
+                                        "0.18.0rc1", "0.18.0",    "0.19.1rc1", "0.20.2rc1", "0.21.0rc1", "0.22.1rc1",
+                                        "0.23.0rc1", "0.23.0",    "0.24.0rc1", "0.25.1rc1"};
+    for (int i = 0; i < 16; ++i)
+        if (version == order[i]) return i;
+    throw std::invalid_argument("unknown release " + std::string(version));
+}
+
+/// The golden "expected" part for `c`, or nullopt where the reference fails
+/// (or has no such option).
 inline std::optional<nlohmann::json> reference_model(const ranktopo::config& c) {
+    const int v = release_order(c.vllm_ascend_version.version());
+    const auto since = [&](const char* version) { return v >= release_order(version); };
+    const bool has_dynamic_eplb = since("0.15.0rc1");
+    const bool has_shard_weight_and_fc3 = !since("0.24.0rc1");
+    const bool has_flashcomm2 = !since("0.25.1rc1");
+    if (!has_dynamic_eplb && c.dynamic_eplb) return std::nullopt;
+    if (!has_shard_weight_and_fc3 && (c.layer_sharding || c.dsa_cp_layer_shard || c.multistream_overlap_gate))
+        return std::nullopt;
+    if (!has_flashcomm2 && (c.flashcomm2_enabled || c.flashcomm2_oproj_tensor_parallel_size != 1)) return std::nullopt;
     const int N = c.world_size, T = c.tensor_parallel_size, D = c.data_parallel_size, P = c.pipeline_parallel_size,
               C = c.prefill_context_parallel_size;
     if (N < 1 || T < 1 || D < 1 || P < 1 || C < 1) return std::nullopt;
@@ -58,7 +81,7 @@ inline std::optional<nlohmann::json> reference_model(const ranktopo::config& c) 
             if (R < 1 || N % R != 0) return std::nullopt;
             g = blocks(R);
         } else {
-            const int B = D * C;
+            const int B = since("0.18.0rc1") ? D * P * C : since("0.17.0rc1") ? D * C : D;
             if (N % (B * h) != 0) return std::nullopt;
             const int H = N / (B * h);
             if (remote == 0) return std::nullopt;
@@ -75,13 +98,26 @@ inline std::optional<nlohmann::json> reference_model(const ranktopo::config& c) 
         for (std::size_t i = 0; i < g.size() && index < 0; ++i)
             for (int r : g[i])
                 if (r == c.local_rank) index = static_cast<int>(i);
-        if (!covers_world(g) || index < 0) return std::nullopt;
-        create("p_tp", "p_tp_" + std::to_string(index), g);
+        if (!covers_world(g)) return std::nullopt;
+        create("p_tp", "p_tp_" + (index < 0 ? std::string("None") : std::to_string(index)), g);
     }
-    // 2, 3. mc2 and dynamic_eplb
-    const groups_t mc2 = blocks(D * C * T);
+    // 2, 3. mc2 and dynamic_eplb (and, from 0.18, fc3_quant_x): from 0.18 on
+    // vLLM's EP groups, for e, p the ranks (d, c, t).
+    groups_t mc2;
+    if (since("0.18.0rc1")) {
+        for (int e = 0; e < E; ++e)
+            for (int p = 0; p < P; ++p) {
+                mc2.emplace_back();
+                for (int d = 0; d < D; ++d)
+                    for (int cc = 0; cc < C; ++cc)
+                        for (int t = 0; t < T; ++t) mc2.back().push_back(vllm_rank(e, d, p, cc, t));
+            }
+    } else {
+        mc2 = blocks(D * C * T);
+    }
     create("mc2", "mc2", mc2);
     if (c.dynamic_eplb) create("dynamic_eplb", "dynamic_eplb", mc2);
+    if (since("0.18.0rc1") && c.multistream_overlap_gate) create("fc3_quant_x", "fc3_quant_x", mc2);
     // 4. fine-grained TP
     const struct {
         const char* accessor;
@@ -178,8 +214,8 @@ inline std::optional<nlohmann::json> reference_model(const ranktopo::config& c) 
         if (!covers_world(g)) return std::nullopt;
         create("shard_weight", "shard_weight", g);
     }
-    // 7. fc3_quant_x
-    if (c.multistream_overlap_gate) create("fc3_quant_x", "fc3_quant_x", mc2);
+    // 7. fc3_quant_x, last up to 0.17
+    if (!since("0.18.0rc1") && c.multistream_overlap_gate) create("fc3_quant_x", "fc3_quant_x", mc2);
 
     nlohmann::json destroy = nlohmann::json::array();
     for (const char* a : {"mc2", "mlp_tp", "lmhead_tp", "embed_tp", "otp", "p_tp", "flashcomm2_otp", "flashcomm2_odp",

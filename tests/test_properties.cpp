@@ -3,6 +3,7 @@
 // library must agree with the literal model of the reference on what it
 // serves and what it refuses, and every family it builds must partition the
 // world with a lookup that agrees with enumeration.
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -96,10 +97,19 @@ std::vector<ranktopo::config> variants(const ranktopo::config& base) {
 
 }  // namespace
 
-TEST_CASE("properties: every config up to 64 ranks agrees with the model of the reference", "[properties]") {
+namespace {
+
+struct agreement {
     std::size_t served = 0;
     std::size_t refused = 0;
-    for (const ranktopo::config& topology : topologies(max_world)) {
+};
+
+/// Every variant of every topology up to `max_n` ranks, on release `r`.
+agreement agree_with_model(ranktopo::release r, int max_n) {
+    agreement tally;
+    auto& [served, refused] = tally;
+    for (ranktopo::config topology : topologies(max_n)) {
+        topology.vllm_ascend_version = r;
         for (const ranktopo::config& c : variants(topology)) {
             const std::optional<nlohmann::json> expected = ranktopo_test::reference_model(c);
             const std::vector<ranktopo::problem> problems = ranktopo::validate(c);
@@ -130,9 +140,30 @@ TEST_CASE("properties: every config up to 64 ranks agrees with the model of the 
             ++served;
         }
     }
+    return tally;
+}
+
+}  // namespace
+
+TEST_CASE("properties: every config up to 64 ranks agrees with the model of the reference", "[properties]") {
+    const auto [served, refused] = agree_with_model(ranktopo::release(), max_world);
     INFO("served " << served << ", refused " << refused);
     CHECK(served > 100000);
     CHECK(refused > 10000);
+}
+
+TEST_CASE("properties: every release agrees with the model, each recipe up to 48 ranks", "[properties][releases]") {
+    std::vector<const ranktopo::recipe*> checked;
+    for (const ranktopo::release_info& info : ranktopo::releases) {
+        const ranktopo::release r = *ranktopo::release::find(info.version);
+        const bool first_of_recipe = std::find(checked.begin(), checked.end(), info.layout) == checked.end();
+        if (first_of_recipe) checked.push_back(info.layout);
+        INFO("vllm-ascend " << info.version);
+        const auto [served, refused] = agree_with_model(r, first_of_recipe ? 48 : 16);
+        CHECK(served > 1000);
+        CHECK(refused > 100);
+    }
+    CHECK(checked.size() == 7);
 }
 
 TEST_CASE("properties: vLLM's families partition every valid world up to 64 ranks", "[properties]") {

@@ -92,6 +92,13 @@ inline void add_mixing_warnings(lint_report& r) {
     }
 }
 
+/// The first release whose mc2 groups are vLLM's EP groups.
+[[nodiscard]] inline std::string_view releases_with_ep_mc2() noexcept {
+    for (const release_info& info : releases)
+        if (info.layout->mc2 == mc2_groups::vllm_ep) return info.version;
+    return "no release";
+}
+
 inline void add_quirks(lint_report& r, const plan& p) {
     const config& c = p.topology;
     const auto mixes_stages = [&](std::string_view name) {
@@ -108,10 +115,11 @@ inline void add_quirks(lint_report& r, const plan& p) {
     if (mixes_stages("mc2")) {
         r.warnings.push_back(
             {lint_kind::reference_quirk, present({"mc2", "dynamic_eplb", "fc3_quant_x"}),
-             cat("reference quirk: mc2 (and dynamic_eplb, fc3_quant_x) are consecutive blocks of D*C*T = ",
+             cat("reference quirk: in vllm-ascend ", c.vllm_ascend_version.version(),
+                 " mc2 (and dynamic_eplb, fc3_quant_x) are consecutive blocks of D*C*T = ",
                  c.data_parallel_size * c.prefill_context_parallel_size * c.tensor_parallel_size,
-                 " ranks, which span pipeline stages here; vLLM's ep groups keep one stage (upstream later "
-                 "switched to them)")});
+                 " ranks, which span pipeline stages here; vLLM's ep groups keep one stage (vllm-ascend "
+                 "switched to them in ", releases_with_ep_mc2(), ")")});
     }
 
     std::vector<std::string> fine_grained;
@@ -147,13 +155,20 @@ inline void add_quirks(lint_report& r, const plan& p) {
                 r.warnings.push_back(
                     {lint_kind::reference_quirk,
                      {"p_tp"},
-                     cat("reference quirk: p_tp counts D*C = ", c.data_parallel_size * c.prefill_context_parallel_size,
-                         " head replicas, leaving the pipeline out: its all-to-all groups have ", p_tp.group_size(),
+                     cat("reference quirk: p_tp in vllm-ascend ", c.vllm_ascend_version.version(), " counts ",
+                         p_tp_replica_formula(c), " = ", p_tp_replica_count(c),
+                         " replicas, leaving the pipeline out: its all-to-all groups have ", p_tp.group_size(),
                          " ranks where D*P*C replicas would give ",
                          fixed_size > 0 ? std::to_string(fixed_size) : std::string("no valid grouping"))});
             }
         }
-        if (r.ranks_per_node > 0) {
+        if (c.local_rank >= c.world_size) {
+            r.warnings.push_back({lint_kind::reference_quirk,
+                                  {"p_tp"},
+                                  cat("reference quirk: local_rank (", c.local_rank, ") is beyond world_size (",
+                                      c.world_size, "), so no p_tp group holds it and the communicator is named ",
+                                      "p_tp_None on this rank (one engine per DP replica on a shared node?)")});
+        } else if (r.ranks_per_node > 0) {
             int misnamed = 0;
             for (int rank = 0; rank < c.world_size; ++rank) {
                 if (p_tp.locate(rank).group != p_tp.locate(rank % r.ranks_per_node).group) ++misnamed;
