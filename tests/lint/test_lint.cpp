@@ -173,6 +173,29 @@ TEST_CASE("lint: the reference's quirks show where their effect shows", "[lint]"
     CHECK(quirks(ranktopo::lint(p_tp)).count("p_tp") == 0);
     CHECK(quirks(ranktopo::lint(p_tp, 16)).count("p_tp") == 0);  // one node: local = global
     CHECK(quirks(ranktopo::lint(p_tp, 4)).count("p_tp") == 1);
+
+    // A quirk a release fixed is not reported for it: from 0.18.0 mc2 is
+    // vLLM's ep and p_tp counts D*P*C replicas.
+    ranktopo::config fixed = c;
+    fixed.vllm_ascend_version = ranktopo::parse_release("0.18.0", "test");
+    fixed.dynamic_eplb = true;
+    CHECK(quirks(ranktopo::lint(fixed)).empty());
+    fixed.is_kv_producer = true;
+    fixed.pd_head_ratio = 2;
+    fixed.pd_tp_ratio = 2;
+    fixed.num_head_replica = 2;
+    CHECK(quirks(ranktopo::lint(fixed)).empty());
+    fixed.vllm_ascend_version = ranktopo::parse_release("0.16.0rc1", "test");  // B = D: reported again
+    CHECK(quirks(ranktopo::lint(fixed)) == std::set<std::string>{"mc2", "dynamic_eplb", "p_tp"});
+
+    // local_rank beyond the world: the reference names the group p_tp_None.
+    ranktopo::config beyond = p_tp;
+    beyond.local_rank = 24;
+    const ranktopo::lint_report named_none = ranktopo::lint(beyond, 8);
+    CHECK(quirks(named_none).count("p_tp") == 1);
+    CHECK(std::any_of(named_none.warnings.begin(), named_none.warnings.end(), [](const ranktopo::lint_finding& w) {
+        return w.message.find("p_tp_None") != std::string::npos;
+    }));
 }
 
 TEST_CASE("lint: nodes and crossing groups", "[lint]") {
