@@ -56,3 +56,26 @@ TEST_CASE("base families: an invalid config is refused with config_error", "[fam
     CHECK_THROWS_WITH(ranktopo::families::tp(c),
                       Catch::Contains("world_size (12)") && Catch::Contains("tensor_parallel_size"));
 }
+
+TEST_CASE("global_rank: vllm-ascend's get_global_rank, from 0.22.1rc1 on", "[families]") {
+    ranktopo::config c;
+    c.world_size = 16;
+    c.tensor_parallel_size = 4;
+    c.pipeline_parallel_size = 2;
+    c.data_parallel_size = 2;
+    // Python: data_parallel_index * (T*P*C) + rank_in_group % (T*P*C).
+    c.vllm_ascend_version = ranktopo::parse_release("0.23.0", "test");
+    CHECK(ranktopo::global_rank(c, 0, 5) == 5);
+    CHECK(ranktopo::global_rank(c, 3, 13) == 3 * 8 + 5);  // a world group spanning replicas
+    CHECK(ranktopo::global_rank(c, 1, 2) == 10);          // a DP=1 engine: rank_in_group is local
+    c.prefill_context_parallel_size = 2;
+    c.world_size = 32;
+    CHECK(ranktopo::global_rank(c, 2, 17) == 2 * 16 + 1);
+    c.vllm_ascend_version = ranktopo::parse_release("0.22.1rc1", "test");
+    CHECK(ranktopo::global_rank(c, 1, 0) == 16);
+    c.vllm_ascend_version = ranktopo::parse_release("0.21.0rc1", "test");
+    CHECK_THROWS_WITH(ranktopo::global_rank(c, 1, 0),
+                      Catch::Contains("get_global_rank does not exist in vllm-ascend 0.21.0rc1"));
+    c.vllm_ascend_version = ranktopo::parse_release("latest", "test");
+    CHECK_THROWS_WITH(ranktopo::global_rank(c, -1, 0), Catch::Contains("data_parallel_index (-1)"));
+}

@@ -6,6 +6,7 @@
 // function checks what it needs and throws config_error naming the option.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 
 #include "ranktopo/config.hpp"
@@ -200,4 +201,31 @@ enum class shard_weight_source { pipeline_stages, flashcomm2_otp, tp };
 }
 
 }  // namespace families
+
+/// vllm-ascend's get_global_rank (defined from 0.22.1rc1 on): a rank unique
+/// across all DP replicas, also when each replica runs as its own DP = 1
+/// engine: data_parallel_index · R + rank_in_group mod R, with R = T·P·C the
+/// ranks of one replica. Throws config_error for a release without it or a
+/// negative argument.
+[[nodiscard]] inline std::int64_t global_rank(const config& c, int data_parallel_index, int rank_in_group) {
+    constexpr const char* function = "ranktopo::global_rank";
+    require_valid(c, function);
+    detail::problems found;
+    if (!c.vllm_ascend_version.layout().defines_global_rank) {
+        found.push_back({"vllm_ascend_version", detail::cat("get_global_rank does not exist in vllm-ascend ",
+                                                            c.vllm_ascend_version.version(), " (vllm_ascend_version)")});
+    }
+    if (data_parallel_index < 0) {
+        found.push_back({"data_parallel_index",
+                         detail::cat("data_parallel_index (", data_parallel_index, ") must not be negative")});
+    }
+    if (rank_in_group < 0) {
+        found.push_back({"rank_in_group", detail::cat("rank_in_group (", rank_in_group, ") must not be negative")});
+    }
+    if (!found.empty()) throw config_error(function, std::move(found));
+    const std::int64_t replica = std::int64_t{c.tensor_parallel_size} * c.pipeline_parallel_size *
+                                 c.prefill_context_parallel_size;
+    return data_parallel_index * replica + rank_in_group % replica;
+}
+
 }  // namespace ranktopo
