@@ -230,9 +230,8 @@ namespace ranktopo_cli {
 
 std::string compact_ranks(const ranktopo::group_view& members, int max_runs) {
     std::string out;
-    int runs = 0;
+    const auto item = [&](const std::string& text) { out += (out.empty() ? "" : ", ") + text; };
     const auto emit = [&](int first, int step, int count) {
-        const auto item = [&](std::string text) { out += (out.empty() ? "" : ", ") + text; };
         if (count >= 3 && step == 1) {
             item(fmt::format("{}..{}", first, first + (count - 1)));
         } else if (count >= 5) {
@@ -240,31 +239,21 @@ std::string compact_ranks(const ranktopo::group_view& members, int max_runs) {
         } else {
             for (int i = 0; i < count; ++i) item(std::to_string(first + i * step));
         }
-        ++runs;
     };
-    const int size = members.size();
-    int first = members[0];
-    int step = 0;
-    int count = 1;
-    int i = 1;
-    for (; i < size; ++i) {
-        const int r = members[i];
-        if (count == 1) {
-            step = r - first;
-            count = 2;
-        } else if (r - (first + (count - 1) * step) == step) {
-            ++count;
-        } else {
-            emit(first, step, count);
-            first = r;
-            count = 1;
-            if (max_runs > 0 && runs >= max_runs) break;
+    // The runs are the innermost mode of the coalesced member layout (its
+    // neighbours cannot continue a progression, or coalesce would have
+    // merged them): read from the modes, never by walking the group, so a
+    // group of 2^30 ranks costs no more than one of 4.
+    const ranktopo::layout flat = members.positions().coalesce();
+    if (flat.mode_count() == 0) return std::to_string(members.base());
+    const ranktopo::mode inner = flat[flat.mode_count() - 1];
+    const int runs = members.size() / inner.extent;
+    for (int k = 0; k < runs; ++k) {
+        if (max_runs > 0 && k >= max_runs) {
+            out += fmt::format(", ... ({} ranks)", members.size());
+            break;
         }
-    }
-    if (i == size) {
-        emit(first, step, count);
-    } else {
-        out += fmt::format(", ... ({} ranks)", size);
+        emit(members[k * inner.extent], inner.stride, inner.extent);
     }
     return out;
 }

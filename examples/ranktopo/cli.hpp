@@ -91,7 +91,7 @@ void print_options(std::string& out);
 
 /// A group's ranks, short: runs of consecutive ranks as "8..11", longer
 /// progressions as "0, 4, ..., 28". With max_runs > 0, at most that many
-/// runs, then "... (N ranks)". Reads no more members than it prints.
+/// runs, then "... (N ranks)". O(modes + what it prints), from the member layout.
 [[nodiscard]] std::string compact_ranks(const ranktopo::group_view& members, int max_runs = 0);
 
 /// "E=1 D=2 P=2 C=1 T=4".

@@ -212,8 +212,9 @@ enum class shard_weight_source { pipeline_stages, flashcomm2_otp, tp };
     require_valid(c, function);
     detail::problems found;
     if (!c.vllm_ascend_version.layout().defines_global_rank) {
-        found.push_back({"vllm_ascend_version", detail::cat("get_global_rank does not exist in vllm-ascend ",
-                                                            c.vllm_ascend_version.version(), " (vllm_ascend_version)")});
+        found.push_back(
+            {"vllm_ascend_version", detail::cat("get_global_rank does not exist in vllm-ascend ",
+                                                c.vllm_ascend_version.version(), " (vllm_ascend_version)")});
     }
     if (data_parallel_index < 0) {
         found.push_back({"data_parallel_index",

@@ -92,6 +92,10 @@ public:
     constexpr group_view(int base, const layout& members) noexcept : base_(base), members_(members) {}
 
     [[nodiscard]] constexpr int size() const noexcept { return members_.size(); }
+    /// The rank at position 0; the rank at position i is base() + positions()(i).
+    [[nodiscard]] constexpr int base() const noexcept { return base_; }
+    /// The family's member layout: position -> offset from base().
+    [[nodiscard]] constexpr const layout& positions() const noexcept { return members_; }
     /// The rank at `position`, 0 <= position < size().
     [[nodiscard]] constexpr int operator[](int position) const noexcept { return base_ + members_(position); }
     [[nodiscard]] constexpr iterator begin() const noexcept { return {this, 0}; }

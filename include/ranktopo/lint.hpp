@@ -119,7 +119,8 @@ inline void add_quirks(lint_report& r, const plan& p) {
                  " mc2 (and dynamic_eplb, fc3_quant_x) are consecutive blocks of D*C*T = ",
                  c.data_parallel_size * c.prefill_context_parallel_size * c.tensor_parallel_size,
                  " ranks, which span pipeline stages here; vLLM's ep groups keep one stage (vllm-ascend "
-                 "switched to them in ", releases_with_ep_mc2(), ")")});
+                 "switched to them in ",
+                 releases_with_ep_mc2(), ")")});
     }
 
     std::vector<std::string> fine_grained;
