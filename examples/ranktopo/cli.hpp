@@ -16,6 +16,7 @@ namespace ranktopo_cli {
 
 constexpr int exit_ok = 0;
 constexpr int exit_warnings = 1;  // lint only
+constexpr int exit_differ = 1;    // diff only: the plans differ
 constexpr int exit_invalid = 2;
 constexpr int exit_internal = 3;  // a bug or resource exhaustion, distinct from lint's 1
 
