@@ -207,7 +207,8 @@ child_result spawn_and_wait(const std::vector<std::string>& args, const char* ou
     rusage usage{};
     if (wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed for " + args[0]);
     const auto stop = std::chrono::steady_clock::now();
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error(args[0] + " failed");
+    // 1 is a result for ranktopo (lint's warnings, diff's differences); 2 and 3 are failures.
+    if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) throw std::runtime_error(args[0] + " failed");
     return {std::chrono::duration<double>(stop - start).count(),
             seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime), usage.ru_maxrss};
 }
@@ -333,6 +334,59 @@ void ranktopo_plan_process(benchmark::State& state) {
                                static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
 }
 
+/// `ranktopo plan` at 2^20 on one release of each recipe (issue 9: as fast
+/// for every release).
+void ranktopo_plan_process_per_release(benchmark::State& state) {
+    const std::string cli = cli_path();
+    if (cli.empty() || access(cli.c_str(), X_OK) != 0) {
+        state.SkipWithError("ranktopo CLI not found: build with RANKTOPO_BUILD_EXAMPLES or set RANKTOPO_CLI");
+        return;
+    }
+    const auto version = ranktopo::bench::release_per_recipe[static_cast<std::size_t>(state.range(1))];
+    const ranktopo::config c = issue_config(world_of(state), *ranktopo::release::find(version));
+    const std::vector<std::string> command = plan_command(cli, c);
+    double cpu_seconds = 0;
+    for (auto _ : state) {
+        const child_result r = run_measured(command);
+        state.SetIterationTime(r.seconds);
+        cpu_seconds += r.cpu_seconds;
+    }
+    state.SetLabel(std::string(version));
+    state.counters["creations"] = static_cast<double>(ranktopo::make_plan(c).creations.size());
+    state.counters["cpu_ms"] = 1e3 * cpu_seconds /
+                               static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+}
+
+/// Another subcommand as a process: `ranktopo diff` of the issue's config at
+/// 2^20 from 0.17.0rc1 to 0.18.0 (arg 0), `ranktopo explain --rank` at 2^30
+/// ranks (arg 1).
+void ranktopo_query_process(benchmark::State& state) {
+    const std::string cli = cli_path();
+    if (cli.empty() || access(cli.c_str(), X_OK) != 0) {
+        state.SkipWithError("ranktopo CLI not found: build with RANKTOPO_BUILD_EXAMPLES or set RANKTOPO_CLI");
+        return;
+    }
+    std::vector<std::string> command;
+    if (state.range(0) == 0) {
+        command = plan_command(cli, issue_config(1 << 20));
+        command[1] = "diff";
+        command.insert(command.end(), {"--from-version", "0.17.0rc1", "--to-version", "0.18.0"});
+    } else {
+        command = {cli,      "explain",
+                   "--set",  "world_size=1073741824",
+                   "--set",  "tensor_parallel_size=16",
+                   "--set",  "data_parallel_size=16777216",
+                   "--set",  "pipeline_parallel_size=4",
+                   "--set",  "mlp_tensor_parallel_size=16",
+                   "--rank", "12345678"};
+    }
+    for (auto _ : state) {
+        const child_result r = run_measured(command);
+        state.SetIterationTime(r.seconds);
+    }
+    state.SetLabel(state.range(0) == 0 ? "diff 2^20" : "explain 2^30");
+}
+
 /// The same plan JSON written in this process to /dev/null: the process's
 /// time without its start-up.
 void plan_json_in_process(benchmark::State& state) {
@@ -363,6 +417,11 @@ BENCHMARK(lookup_all_families)->Apply(world_sizes);
 BENCHMARK(peak_memory_enumerate_all)->Arg(largest_world)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(plan_json_in_process)->Arg(largest_world)->Unit(benchmark::kMillisecond);
 BENCHMARK(ranktopo_plan_process)->Arg(largest_world)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(ranktopo_plan_process_per_release)
+    ->ArgsProduct({{largest_world}, benchmark::CreateDenseRange(0, ranktopo::bench::release_per_recipe.size() - 1, 1)})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(ranktopo_query_process)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // --- the summary --------------------------------------------------------------
 
@@ -468,7 +527,43 @@ void print_summary(const collecting_reporter& r) {
             seconds * 1e3, counter(*process, "cpu_ms"), counter(*process, "peak_rss_MiB"), speedup,
             reference_seconds_at_largest);
     }
+    std::printf("\n`ranktopo plan` at N = 2^20 per release (issue 4 config less what a release lacks):\n\n");
+    std::printf(
+        "| release | creations | ms wall | ms CPU | wall / 0.17.0rc1's |\n| --- | ---: | ---: | ---: | ---: |\n");
+    double default_seconds = 0;
+    double slowest_release = 0;
+    for (std::size_t i = 0; i < ranktopo::bench::release_per_recipe.size(); ++i) {
+        const auto* run = r.find("ranktopo_plan_process_per_release", largest_world, static_cast<int>(i));
+        if (run == nullptr) continue;
+        const double seconds = seconds_per_iteration(*run);
+        if (ranktopo::bench::release_per_recipe[i] == "0.17.0rc1") default_seconds = seconds;
+        slowest_release = std::max(slowest_release, seconds);
+    }
+    for (std::size_t i = 0; i < ranktopo::bench::release_per_recipe.size(); ++i) {
+        const auto* run = r.find("ranktopo_plan_process_per_release", largest_world, static_cast<int>(i));
+        if (run == nullptr) continue;
+        const double seconds = seconds_per_iteration(*run);
+        std::printf("| %s | %.0f | %.1f | %.1f | %.2f |\n", run->report_label.c_str(), counter(*run, "creations"),
+                    seconds * 1e3, counter(*run, "cpu_ms"), default_seconds > 0 ? seconds / default_seconds : 0.0);
+    }
+    const auto* diff = r.find("ranktopo_query_process", 0);
+    const auto* explain = r.find("ranktopo_query_process", 1);
+    if (diff != nullptr && explain != nullptr) {
+        std::printf(
+            "\n- `ranktopo diff` at N = 2^20, 0.17.0rc1 -> 0.18.0: %.1f ms wall\n"
+            "- `ranktopo explain --rank 12345678` at N = 2^30: %.1f ms wall\n",
+            seconds_per_iteration(*diff) * 1e3, seconds_per_iteration(*explain) * 1e3);
+    }
     const auto verdict = [](bool met) { return met ? "met" : "NOT met"; };
+    std::printf("\nIssue 9 targets:\n");
+    std::printf("- `ranktopo plan` at 2^20 as fast for every release: slowest %.1f ms, %.2fx 0.17.0rc1's\n",
+                slowest_release * 1e3, default_seconds > 0 ? slowest_release / default_seconds : 0.0);
+    if (diff != nullptr && explain != nullptr) {
+        std::printf("- `ranktopo diff` at 2^20 well under a second: %.1f ms, %s\n", seconds_per_iteration(*diff) * 1e3,
+                    verdict(seconds_per_iteration(*diff) < 0.25));
+        std::printf("- `ranktopo explain --rank` at 2^30 in milliseconds: %.1f ms, %s\n",
+                    seconds_per_iteration(*explain) * 1e3, verdict(seconds_per_iteration(*explain) < 0.05));
+    }
     std::printf("\nIssue 4 targets (MPI: see ranktopo_bench_mpi):\n");
     std::printf("- enumeration within 3x of memcpy at N = 2^20: %.2fx, %s\n", largest_ratio,
                 verdict(largest_ratio > 0 && largest_ratio <= 3));

@@ -1,6 +1,9 @@
 // The configs the benchmarks measure.
 #pragma once
 
+#include <array>
+#include <string_view>
+
 #include "ranktopo/config.hpp"
 
 namespace ranktopo::bench {
@@ -28,6 +31,27 @@ namespace ranktopo::bench {
     c.num_head_replica = 2;
     return c;
 }
+
+/// issue_config on vllm-ascend `release`, less the options that release does
+/// not have (layer sharding and the overlap gate from 0.24.0rc1, FlashComm2
+/// from 0.25.1rc1, dynamic EPLB before 0.15.0rc1).
+[[nodiscard]] inline config issue_config(int world_size, release r) {
+    config c = issue_config(world_size);
+    c.vllm_ascend_version = r;
+    const recipe& layout = r.layout();
+    if (!layout.has(step::dynamic_eplb)) c.dynamic_eplb = false;
+    if (!layout.has(step::shard_weight)) c.layer_sharding = false;
+    if (!layout.has(step::fc3_quant_x)) c.multistream_overlap_gate = false;
+    if (!layout.has(step::flashcomm2)) {
+        c.flashcomm2_enabled = false;
+        c.flashcomm2_oproj_tensor_parallel_size = 1;
+    }
+    return c;
+}
+
+/// One release of each recipe, oldest first: what the per-release figures cover.
+inline constexpr std::array<std::string_view, 7> release_per_recipe{"0.13.0", "0.16.0rc1", "0.17.0rc1", "0.18.0",
+                                                                    "0.23.0", "0.24.0rc1", "0.25.1rc1"};
 
 /// The world sizes of the issue: 2^10, 2^12, ..., 2^20.
 inline constexpr int smallest_world_log2 = 10;
