@@ -35,7 +35,7 @@ std::vector<ranktopo::config> variants(const ranktopo::config& base) {
     };
     for (int ratio = 1; ratio <= 2 * T + 1; ++ratio)
         for (int replicas = 1; replicas <= 4; ++replicas)
-            for (int local : {0, N / 2, N - 1})
+            for (int local : {0, N / 2, N - 1, N + 7})  // beyond the world: p_tp_None
                 add([&](ranktopo::config& c) {
                     c.is_kv_producer = true;
                     c.pd_head_ratio = 2;
