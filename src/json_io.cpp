@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ranktopo/io.hpp"
+#include "ranktopo/nearest.hpp"
 #include "ranktopo/validate.hpp"
 
 namespace ranktopo {
@@ -50,9 +52,12 @@ std::string shortened(const nlohmann::json& value) {
 const option_info& known_option(const char* function, std::string_view key) {
     const option_info* info = find_option(key);
     if (info == nullptr) {
-        std::string known;
-        for (const option_info& o : options) known += cat(known.empty() ? "" : ", ", o.name);
-        refuse(function, std::string(key), cat("unknown option '", key, "' (known: ", known, ")"));
+        std::vector<std::string_view> names;
+        for (const option_info& o : options) names.push_back(o.name);
+        const std::optional<std::string_view> near = nearest_name(key, names);
+        refuse(
+            function, std::string(key),
+            near ? cat("unknown option '", key, "'; did you mean '", *near, "'?") : cat("unknown option '", key, "'"));
     }
     return *info;
 }
