@@ -34,6 +34,10 @@ int plan_command(arguments args) {
     }
     const ranktopo::plan p = ranktopo::make_plan(input.load());
     ranktopo::write_plan_json(std::cout, p);
+    // Standard output stays the plan alone; what looks like a typo goes to standard error.
+    if (const std::string note = ranktopo::external_replicas_note(p.topology); !note.empty()) {
+        std::cerr << "ranktopo plan: note: " << note << '\n';
+    }
     return exit_ok;
 }
 

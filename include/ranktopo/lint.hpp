@@ -228,6 +228,9 @@ inline void add_quirks(lint_report& r, const plan& p) {
     for (problem& failed : engine_checks(c)) {
         r.warnings.push_back({lint_kind::engine_check, {}, "vllm-ascend would refuse: " + failed.message});
     }
+    if (std::string note = external_replicas_note(c); !note.empty()) {
+        r.notes.push_back({lint_kind::note, {}, std::move(note)});
+    }
     for (problem& open : engine_checks_undecided(c)) {
         r.notes.push_back({lint_kind::note, {}, "vllm-ascend rule not decided: " + open.message});
     }

@@ -269,6 +269,17 @@ inline void check_shard_weight(const config& c, problems& out) {
     return out;
 }
 
+/// For a valid config whose world holds E > 1 external data-parallel
+/// replicas (vLLM's ExternalDP, e.g. verl), a sentence saying so: legitimate,
+/// but also what a mistyped data_parallel_size looks like. "" when E = 1.
+[[nodiscard]] inline std::string external_replicas_note(const config& c) {
+    if (!validate(c).empty() || detail::external_dp(c) == 1) return {};
+    return detail::cat("world_size (", c.world_size, ") holds E = ", detail::external_dp(c),
+                       " external data-parallel replicas of D*P*C*T = ", c.world_size / detail::external_dp(c),
+                       " ranks (data_parallel_size ", c.data_parallel_size,
+                       "); if the replicas belong to one engine, data_parallel_size should say so");
+}
+
 /// Throws config_error, attributed to `function`, unless validate(c) is empty.
 inline void require_valid(const config& c, const char* function) {
     if (auto found = validate(c); !found.empty()) throw config_error(function, std::move(found));
