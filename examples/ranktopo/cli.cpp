@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,25 @@ std::optional<std::string> arguments::value(std::string_view arg, std::string_vi
     return std::nullopt;
 }
 
+void set_once(std::optional<std::string>& slot, std::string_view flag, std::string value) {
+    if (slot) throw usage_error{fmt::format("{} given twice ('{}' and '{}'); give it once", flag, *slot, value)};
+    slot = std::move(value);
+}
+
+std::string user_message(const ranktopo::error& e) {
+    if (const auto* config = dynamic_cast<const ranktopo::config_error*>(&e); config && !config->problems().empty()) {
+        return config->problems().front().message;
+    }
+    std::string_view what = e.what();
+    // "ranktopo::family::locate: ..." -> "...": the function is for engine developers.
+    while (what.starts_with("ranktopo::")) {
+        const auto colon = what.find(": ");
+        if (colon == std::string_view::npos) break;
+        what.remove_prefix(colon + 2);
+    }
+    return std::string(what);
+}
+
 namespace {
 
 std::string read_all(std::istream& in) {
@@ -40,8 +60,8 @@ std::string read_all(std::istream& in) {
 
 bool config_input::take(arguments& args, std::string_view arg) {
     if (auto v = args.value(arg, "--config")) {
-        file = *v;
-        if (file.empty()) throw usage_error{"--config needs a file name, or '-' for standard input"};
+        if (v->empty()) throw usage_error{"--config needs a file name, or '-' for standard input"};
+        set_once(file, "--config", *v);
     } else if (auto s = args.value(arg, "--set")) {
         settings.push_back(*s);
     } else if (arg == "--example") {
@@ -53,20 +73,31 @@ bool config_input::take(arguments& args, std::string_view arg) {
 }
 
 ranktopo::config config_input::load() const {
-    if (!file.empty() && example) throw usage_error{"--config and --example exclude each other"};
+    if (file && example) throw usage_error{"--config and --example exclude each other"};
     ranktopo::config c = example ? ranktopo::example_config() : ranktopo::config{};
-    if (!file.empty()) {
+    if (file) {
         std::string text;
-        if (file == "-") {
+        if (*file == "-") {
             text = read_all(std::cin);
         } else {
-            std::ifstream in(file, std::ios::binary);
-            if (!in) throw usage_error{"cannot open config file '" + file + "'"};
+            std::ifstream in(*file, std::ios::binary);
+            if (!in) throw usage_error{"cannot open config file '" + *file + "'"};
             text = read_all(in);
         }
-        c = ranktopo::parse_config(text, c);
+        try {
+            c = ranktopo::parse_config(text, c);
+        } catch (const ranktopo::config_error& e) {
+            throw usage_error{
+                fmt::format("--config {}: {}", *file == "-" ? "- (standard input)" : *file, user_message(e))};
+        }
     }
-    for (const std::string& s : settings) ranktopo::set_option(c, s);
+    for (const std::string& s : settings) {
+        try {
+            ranktopo::set_option(c, s);
+        } catch (const ranktopo::config_error& e) {
+            throw usage_error{fmt::format("--set {}: {}", s, user_message(e))};
+        }
+    }
     if (c.world_size == 0) {
         throw usage_error{"world_size is required: give --config FILE, --example or --set world_size=N"};
     }
@@ -75,6 +106,7 @@ ranktopo::config config_input::load() const {
 
 bool output_options::take(arguments& args, std::string_view arg) {
     if (auto f = args.value(arg, "--format")) {
+        set_once(format_given, "--format", *f);
         if (*f == "text") format = output_format::text;
         else if (*f == "json") format = output_format::json;
         else throw usage_error{"--format must be text or json, got '" + *f + "'"};
@@ -83,6 +115,7 @@ bool output_options::take(arguments& args, std::string_view arg) {
     std::optional<std::string> c = args.value(arg, "--color");
     if (!c) c = args.value(arg, "--colour");
     if (!c) return false;
+    set_once(color_given, "--color", *c);
     if (*c == "auto") color = color_mode::automatic;
     else if (*c == "always") color = color_mode::always;
     else if (*c == "never") color = color_mode::never;
@@ -147,9 +180,18 @@ fmt::rgb group_color(int group, int group_count) {
     static constexpr std::uint32_t set3[12] = {0x8dd3c7, 0xffffb3, 0xbebada, 0xfb8072, 0x80b1d3, 0xfdb462,
                                                0xb3de69, 0xfccde5, 0xd9d9d9, 0xbc80bd, 0xccebc5, 0xffed6f};
     if (group_count <= 12) return fmt::rgb(set3[group]);
-    // Golden-angle hues at a light, even tone, so neighbours differ and text stays readable.
-    const double hue = std::fmod(group * 137.508, 360.0) / 60.0;
-    const double saturation = 0.55, lightness = 0.78;
+    // Beyond Set3: the hue circle cut into `slots` even steps, visited with a
+    // stride coprime to it so consecutive groups land far apart, and slots
+    // that are neighbours on the circle alternate light and dark. No two
+    // groups share a colour, and two with close hues differ in lightness
+    // (golden-angle hues at one tone repeated within 20 degrees by 16 groups).
+    const int slots = group_count;
+    int stride = std::max(1, static_cast<int>(std::lround(slots * 0.382)));
+    while (std::gcd(stride, slots) != 1) ++stride;
+    const int slot = static_cast<int>((static_cast<long long>(group) * stride) % slots);
+    const double hue = 6.0 * slot / slots;  // in sixths of the circle
+    const bool dark = slot % 2 == 1;
+    const double saturation = dark ? 0.62 : 0.70, lightness = dark ? 0.62 : 0.82;
     const double chroma = (1 - std::abs(2 * lightness - 1)) * saturation;
     const double x = chroma * (1 - std::abs(std::fmod(hue, 2.0) - 1));
     double r = 0, g = 0, b = 0;

@@ -2,6 +2,7 @@
 // options (format, colour), option parsing, errors and exit statuses.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <fmt/color.h>
 
 #include "ranktopo/config.hpp"
+#include "ranktopo/error.hpp"
 #include "ranktopo/family.hpp"
 
 namespace ranktopo_cli {
@@ -32,7 +34,8 @@ struct usage_error {
 /// The command line after the subcommand, read front to back.
 class arguments {
 public:
-    arguments(int argc, char** argv, int first) : args_(argv + first, argv + argc) {}
+    /// argv[first..argc); empty when first >= argc (e.g. no subcommand).
+    arguments(int argc, char** argv, int first) : args_(argv + std::min(first, argc), argv + argc) {}
 
     [[nodiscard]] bool done() const noexcept { return next_ >= args_.size(); }
     /// The next argument, consumed.
@@ -45,6 +48,15 @@ private:
     std::size_t next_ = 0;
 };
 
+/// Stores a flag that may be given once: usage_error naming both values when
+/// it already holds one (a repeated flag is a mistake, not an override).
+void set_once(std::optional<std::string>& slot, std::string_view flag, std::string value);
+
+/// What a user reads for a library error: a config_error's first problem
+/// (its message names the option and values), or what() without the C++
+/// function names it starts with ("ranktopo::make_plan: ").
+[[nodiscard]] std::string user_message(const ranktopo::error& e);
+
 [[nodiscard]] inline bool is_help(std::string_view arg) noexcept {
     return arg == "--help" || arg == "-h";
 }
@@ -52,7 +64,7 @@ private:
 /// --config FILE|-, --example and --set key=value: the file (or the example)
 /// first, then every --set over it.
 struct config_input {
-    std::string file;
+    std::optional<std::string> file;
     bool example = false;
     std::vector<std::string> settings;
 
@@ -64,10 +76,12 @@ struct config_input {
 enum class output_format { text, json };
 enum class color_mode { automatic, always, never };
 
-/// --format text|json and --color=auto|always|never.
+/// --format text|json and --color=auto|always|never, each at most once.
 struct output_options {
     output_format format = output_format::text;
     color_mode color = color_mode::automatic;
+    std::optional<std::string> format_given;
+    std::optional<std::string> color_given;
 
     bool take(arguments& args, std::string_view arg);
     /// Colour on: never for JSON; under auto only when stdout is a terminal
@@ -86,7 +100,9 @@ void print_options(std::string& out);
 [[nodiscard]] std::string paint(bool on, fmt::text_style style, std::string_view text);
 
 /// A colour per group: ColorBrewer's Set3 for up to 12 groups (readable
-/// under black text), evenly spread hues beyond.
+/// under black text); beyond, one even hue step per group, visited so that
+/// consecutive groups are far apart, neighbouring hues alternating light and
+/// dark. Never the same colour for two groups of one family.
 [[nodiscard]] fmt::rgb group_color(int group, int group_count);
 [[nodiscard]] std::string hex(fmt::rgb color);
 

@@ -106,8 +106,7 @@ int diff_command(arguments args) {
         } else if (auto ts = args.value(arg, "--to-set")) {
             to_settings.push_back(*ts);
         } else if (auto tc = args.value(arg, "--to-config")) {
-            if (to_file) throw usage_error{"--to-config given twice ('" + *to_file + "' and '" + *tc + "')"};
-            to_file = *tc;
+            set_once(to_file, "--to-config", *tc);
         } else {
             throw usage_error{"unknown option '" + std::string(arg) + "'"};
         }

@@ -51,7 +51,7 @@ int explain_command(arguments args) {
         }
         if (input.take(args, arg) || output.take(args, arg)) continue;
         if (auto v = args.value(arg, "--rank")) {
-            rank_text = *v;
+            set_once(rank_text, "--rank", *v);
             continue;
         }
         throw usage_error{"unknown option '" + std::string(arg) + "'"};
@@ -104,7 +104,11 @@ int explain_command(arguments args) {
         out = paint(color, fmt::emphasis::bold,
                     fmt::format("rank {} of {}: e={} d={} p={} c={} t={}", rank, c.world_size, coordinate[0],
                                 coordinate[1], coordinate[2], coordinate[3], coordinate[4]));
-        out += fmt::format("  ({}; rank = (((e*D + d)*P + p)*C + c)*T + t)\n\n", sizes(c));
+        out += fmt::format("  ({}; rank = (((e*D + d)*P + p)*C + c)*T + t)\n", sizes(c));
+        if (const std::string note = ranktopo::external_replicas_note(c); !note.empty()) {
+            out += paint(color, fmt::fg(fmt::terminal_color::cyan), "note: " + note) + '\n';
+        }
+        out += '\n';
         std::size_t name_width = 6, comm_width = 12, group_width = 5, position_width = 8;
         for (const ranktopo::named_family& f : all) {
             const ranktopo::location at = f.groups.locate(rank);

@@ -3,6 +3,7 @@
 // and with --ranks-per-node the groups that cross nodes. Exit 1 on warnings.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <fmt/color.h>
@@ -154,6 +155,7 @@ int lint_command(arguments args) {
     config_input input;
     output_options output;
     int ranks_per_node = 0;
+    std::optional<std::string> ranks_per_node_given;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
@@ -162,6 +164,7 @@ int lint_command(arguments args) {
         }
         if (input.take(args, arg) || output.take(args, arg)) continue;
         if (auto v = args.value(arg, "--ranks-per-node")) {
+            set_once(ranks_per_node_given, "--ranks-per-node", *v);
             ranks_per_node = parse_int("--ranks-per-node", *v, 1);
             continue;
         }

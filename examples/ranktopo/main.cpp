@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     } catch (const usage_error& e) {
         std::cerr << "ranktopo" << (command.empty() ? "" : " " + command) << ": " << e.message << '\n';
     } catch (const ranktopo::error& e) {
-        std::cerr << "ranktopo " << command << ": " << e.what() << '\n';
+        std::cerr << "ranktopo " << command << ": " << user_message(e) << '\n';
     } catch (const std::exception& e) {
         std::cerr << "ranktopo " << command << ": internal error: " << e.what() << '\n';
         return exit_internal;

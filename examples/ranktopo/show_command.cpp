@@ -1,6 +1,7 @@
 // ranktopo show: each family as a table (group → ranks) and a rank grid.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <fmt/color.h>
@@ -112,7 +113,7 @@ nlohmann::ordered_json to_json(const ranktopo::named_family& f) {
 int show_command(arguments args) {
     config_input input;
     output_options output;
-    std::string family;
+    std::optional<std::string> family;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
@@ -121,14 +122,14 @@ int show_command(arguments args) {
         }
         if (input.take(args, arg) || output.take(args, arg)) continue;
         if (auto v = args.value(arg, "--family")) {
-            family = *v;
-            if (family.empty()) throw usage_error{"--family needs a name"};
+            if (v->empty()) throw usage_error{"--family needs a name"};
+            set_once(family, "--family", *v);
             continue;
         }
         throw usage_error{"unknown option '" + std::string(arg) + "'"};
     }
     const ranktopo::config c = input.load();
-    const std::vector<ranktopo::named_family> shown = chosen_families(c, family);
+    const std::vector<ranktopo::named_family> shown = chosen_families(c, family.value_or(""));
     check_drawable("show", c, shown.size());
 
     std::string out;

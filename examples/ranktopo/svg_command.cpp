@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -40,9 +41,10 @@ constexpr int block_gap = 24;
 constexpr int panel_gap = 30;
 constexpr int max_row_width = 1200;
 constexpr int legend_entry_width = 72;
-constexpr int max_legend_entries = 48;
+constexpr int max_legend_entries = 24;
 constexpr int char_width = 7;          // an estimate at font-size 11, to size labels
 constexpr int heading_char_width = 8;  // at font-size 13, bold
+constexpr int title_char_width = 9;    // at font-size 15, bold
 
 std::string escape(std::string_view text) {
     std::string out;
@@ -120,15 +122,49 @@ size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::na
             }
             svg += '\n';
         }
+        // Group borders: a dark edge wherever two neighbouring cells belong to
+        // different groups, and around the block, so groups read as shapes
+        // even where colours are close.
+        std::string edges;
+        const int x0 = bx + label_width;
+        const int y0 = header_y + header_height;
+        for (int row = 0; row < grid.rows(); ++row) {
+            for (int col = 0; col < grid.columns(); ++col) {
+                const int group = groups.locate(grid.rank(block, row, col)).group;
+                const int cx = x0 + col * cell_width;
+                const int cy = y0 + row * cell_height;
+                if (col + 1 < grid.columns() && groups.locate(grid.rank(block, row, col + 1)).group != group) {
+                    edges += fmt::format("M{} {}v{}", cx + cell_width, cy, cell_height);
+                }
+                if (row + 1 < grid.rows() && groups.locate(grid.rank(block, row + 1, col)).group != group) {
+                    edges += fmt::format("M{} {}h{}", cx, cy + cell_height, cell_width);
+                }
+            }
+        }
+        svg += fmt::format("<path class=\"border\" d=\"{}M{} {}h{}v{}h-{}z\"/>\n", edges, x0, y0,
+                           grid.columns() * cell_width, grid.rows() * cell_height, grid.columns() * cell_width);
         svg += "</g>\n";
     }
     const int lines = (grid.blocks() + blocks_per_line - 1) / blocks_per_line;
     int y = top + lines * (block_height + block_gap) - block_gap + 12;
 
-    // The legend: as many entries per line as fit under the grid (2 to 8).
+    // The legend: as many entries per line as fit under the grid (2 to 8);
+    // beyond max_legend_entries groups, or for groups of one rank, a summary
+    // line instead (the cells' tooltips and borders tell the groups apart).
     const int per_line = std::clamp(std::min(panel.width, max_row_width) / legend_entry_width, 2, 8);
-    const int shown = std::min(groups.group_count(), max_legend_entries);
+    const bool summarised = groups.group_count() > max_legend_entries || groups.group_size() == 1;
+    const int shown = summarised ? 0 : groups.group_count();
     svg += "<g class=\"legend\">";
+    if (summarised) {
+        const std::string summary = groups.group_size() == 1
+                                        ? fmt::format("{} groups of 1 rank: every rank is its own group",
+                                                      groups.group_count())
+                                        : fmt::format("{} groups of {} ranks, outlined (hover a cell for its group)",
+                                                      groups.group_count(), groups.group_size());
+        svg += fmt::format("<text class=\"label\" x=\"0\" y=\"{}\">{}</text>", y + 10, summary);
+        panel.width = std::max(panel.width, char_width * static_cast<int>(summary.size()));
+        y += 18;
+    }
     for (int g = 0; g < shown; ++g) {
         const int lx = (g % per_line) * legend_entry_width;
         const int ly = y + (g / per_line) * 18;
@@ -139,13 +175,6 @@ size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::na
     }
     y += ((shown + per_line - 1) / per_line) * 18;
     panel.width = std::max(panel.width, std::min(shown, per_line) * legend_entry_width);
-    if (shown < groups.group_count()) {
-        const std::string more = fmt::format("... and {} more groups (hover a cell for its group)",
-                                             groups.group_count() - shown);
-        svg += fmt::format("<text class=\"label\" x=\"0\" y=\"{}\">{}</text>", y + 10, more);
-        panel.width = std::max(panel.width, char_width * static_cast<int>(more.size()));
-        y += 18;
-    }
     svg += "</g>\n</g>\n";
     panel.height = y;
     return panel;
@@ -155,8 +184,8 @@ size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::na
 
 int svg_command(arguments args) {
     config_input input;
-    std::string family;
-    std::string output;
+    std::optional<std::string> family;
+    std::optional<std::string> output;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
@@ -165,27 +194,27 @@ int svg_command(arguments args) {
         }
         if (input.take(args, arg)) continue;
         if (auto v = args.value(arg, "--family")) {
-            family = *v;
-            if (family.empty()) throw usage_error{"--family needs a name"};
+            if (v->empty()) throw usage_error{"--family needs a name"};
+            set_once(family, "--family", *v);
             continue;
         }
         std::optional<std::string> o = args.value(arg, "-o");
         if (!o) o = args.value(arg, "--output");
         if (o) {
-            output = *o;
-            if (output.empty()) throw usage_error{"-o needs a file name, or '-' for standard output"};
+            if (o->empty()) throw usage_error{"-o needs a file name, or '-' for standard output"};
+            set_once(output, "-o", *o);
             continue;
         }
         throw usage_error{"unknown option '" + std::string(arg) + "'"};
     }
-    if (output.empty()) throw usage_error{"svg needs -o FILE (or -o - for standard output)"};
+    if (!output) throw usage_error{"svg needs -o FILE (or -o - for standard output)"};
     const ranktopo::config c = input.load();
-    const std::vector<ranktopo::named_family> drawn = chosen_families(c, family);
+    const std::vector<ranktopo::named_family> drawn = chosen_families(c, family.value_or(""));
     check_drawable("svg", c, drawn.size());
 
     // Panels flow left to right and wrap, like words.
     std::string body;
-    int width = 480;
+    int width = 0;
     int x = margin;
     int y = margin + 30;
     int line_height = 0;
@@ -202,6 +231,9 @@ int svg_command(arguments args) {
         line_height = std::max(line_height, drawn_size.height);
         x += drawn_size.width + panel_gap;
     }
+    const std::string title = fmt::format("ranktopo: {} ranks, {} (rows d p, columns {}t)", c.world_size, sizes(c),
+                                          c.prefill_context_parallel_size > 1 ? "c " : "");
+    width = std::max(width, 2 * margin + title_char_width * static_cast<int>(title.size()));
     const int height = y + line_height + margin;
     std::string svg = fmt::format(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -209,21 +241,20 @@ int svg_command(arguments args) {
         "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
         "<style>.rank{{stroke:#ffffff;stroke-width:1.5}} .n{{text-anchor:middle;fill:#222222}} "
         ".label{{fill:#555555}} .heading{{font-size:13px;font-weight:bold;fill:#222222}} "
-        ".title{{font-size:15px;font-weight:bold;fill:#111111}} .swatch{{stroke:#999999;stroke-width:0.5}}</style>\n"
+        ".title{{font-size:15px;font-weight:bold;fill:#111111}} .swatch{{stroke:#999999;stroke-width:0.5}} "
+        ".border{{fill:none;stroke:#333333;stroke-width:2}}</style>\n"
         "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
         "<text class=\"title\" x=\"{2}\" y=\"{3}\">{4}</text>\n",
-        width, height, margin, margin + 8,
-        escape(fmt::format("ranktopo: {} ranks, {} (rows d p, columns {}t)", c.world_size, sizes(c),
-                           c.prefill_context_parallel_size > 1 ? "c " : "")));
+        width, height, margin, margin + 8, escape(title));
     svg += body;
     svg += "</svg>\n";
 
-    if (output == "-") {
+    if (*output == "-") {
         std::cout << svg;
     } else {
-        std::ofstream out(output, std::ios::binary);
+        std::ofstream out(*output, std::ios::binary);
         if (!out || !out.write(svg.data(), static_cast<std::streamsize>(svg.size()))) {
-            throw usage_error{"cannot write '" + output + "'"};
+            throw usage_error{"cannot write '" + *output + "'"};
         }
     }
     return exit_ok;

@@ -53,6 +53,11 @@ ranktopo_svg_test(example 240 --example)  # 15 families x 16 ranks
 ranktopo_svg_test(blocks_pcp 8 --config ${blocks} --family pcp)
 ranktopo_svg_test(many_groups 4096 --set world_size=4096 --set tensor_parallel_size=8 --set data_parallel_size=512
   --family tp)
+ranktopo_svg_test(one_family_title 16 --example --family mc2)  # was 480 px, narrower than its title
+ranktopo_svg_test(sixteen_groups 32 --set world_size=32 --set data_parallel_size=2 --set pipeline_parallel_size=2
+  --set tensor_parallel_size=8 --set mlp_tensor_parallel_size=2 --family mlptp)  # groups 5 and 13 were both pink
+ranktopo_svg_test(one_rank_groups 32 --set world_size=32 --set tensor_parallel_size=8 --set data_parallel_size=4
+  --family pcp)  # was a legend of 32 entries
 ranktopo_cli_test(svg_stdout EXIT 0 ARGS svg --example --family mc2 -o - STDOUT "^<\\?xml.*</svg>\n$")
 
 # Invalid input: exit 2, one line on stderr, nothing on stdout.
