@@ -9,6 +9,7 @@
 #pragma once
 
 #include <concepts>
+#include <span>
 #include <string_view>
 
 #include "ranktopo/family.hpp"
@@ -17,11 +18,15 @@ namespace ranktopo {
 
 /// One communicator to create on this rank.
 struct creation_request {
-    int index = -1;                  ///< position in plan::creations (creation order); -1 outside a plan
+    int index = -1;                  ///< position in creation order (registry::creations()); -1 outside a registry
     std::string_view name;           ///< the reference's group name: engines pick per-group resources from it
     const family* groups = nullptr;  ///< every group of the creation, computed on access
     int rank = 0;                    ///< this rank, in 0..groups->world_size()-1
     location self;                   ///< this rank's group index and position: groups->locate(rank)
+    /// Every accessor this creation serves ("otp", "mlp_tp" when MLP TP shares
+    /// o_proj's size; "tp" for vLLM's), so that per-group settings keyed by any
+    /// of its names are found. Empty outside a registry.
+    std::span<const std::string_view> accessors = {};
 
     /// The ranks of this rank's group, in position order.
     [[nodiscard]] group_view members() const { return groups->group(self.group); }
@@ -31,7 +36,7 @@ struct creation_request {
 /// built through the same backend as the registry's.
 [[nodiscard]] inline creation_request make_request(std::string_view name, const family& groups, int rank,
                                                    int index = -1) {
-    return {index, name, &groups, rank, groups.locate(rank)};
+    return {index, name, &groups, rank, groups.locate(rank), {}};
 }
 
 /// A communicator backend. `create` returns a handle for this rank's group
