@@ -25,8 +25,11 @@ struct naming_backend {
     std::string create(const ranktopo::creation_request& r) {
         created.emplace_back(r.name);
         served.emplace_back(r.accessors.begin(), r.accessors.end());
+        if (r.answers_to("mlptp")) answering_mlptp.emplace_back(r.name);
         return std::string(r.name);
     }
+    std::vector<std::string> answering_mlptp;  ///< creations a setting keyed "mlptp" applies to
+
     void destroy(const std::string& handle) { destroyed.push_back(handle); }
 };
 using registry = ranktopo::registry<naming_backend>;
@@ -105,6 +108,8 @@ TEST_CASE("registry engine: try_get, lookup by creation name, sharing shown", "[
     // The backend is told every accessor a creation serves.
     CHECK(backend.created == std::vector<std::string>{"mc2", "otp", "lmheadtp"});
     CHECK(backend.served == std::vector<std::vector<std::string>>{{"mc2"}, {"otp", "mlp_tp"}, {"lmhead_tp"}});
+    // A per-group setting keyed by "mlptp" reaches the creation MLP TP uses.
+    CHECK(backend.answering_mlptp == std::vector<std::string>{"otp"});
 
     // Iteration: every bound accessor, its creation, and who shares it.
     const std::vector<ranktopo::bound_accessor> all = r.bound();

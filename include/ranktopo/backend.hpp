@@ -8,9 +8,11 @@
 // ncclCommSplit(parent, group, position) and friends take exactly that.
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "ranktopo/family.hpp"
 
@@ -30,7 +32,37 @@ struct creation_request {
 
     /// The ranks of this rank's group, in position order.
     [[nodiscard]] group_view members() const { return groups->group(self.group); }
+
+    /// Whether `key` names this creation: its name, an accessor it serves,
+    /// or the creation name a fine-grained module it serves has on its own
+    /// ("mlptp" for mlp_tp, even when mlp_tp shares "otp"). For per-group
+    /// settings an engine keys by any of these names.
+    [[nodiscard]] bool answers_to(std::string_view key) const noexcept;
 };
+
+namespace detail {
+
+/// Each fine-grained module's accessor and the name of the creation it makes
+/// when no module before it has its size.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> module_creation_names{{
+    {"otp", "otp"},
+    {"lmhead_tp", "lmheadtp"},
+    {"embed_tp", "emtp"},
+    {"mlp_tp", "mlptp"},
+}};
+
+}  // namespace detail
+
+inline bool creation_request::answers_to(std::string_view key) const noexcept {
+    if (key == name) return true;
+    for (const std::string_view a : accessors) {
+        if (key == a) return true;
+        for (const auto& [module, own_name] : detail::module_creation_names) {
+            if (a == module && key == own_name) return true;
+        }
+    }
+    return false;
+}
 
 /// The request for `rank` in `groups`, e.g. for an engine's own TP group
 /// built through the same backend as the registry's.

@@ -162,16 +162,6 @@ namespace detail {
     }
 }
 
-/// The fine-grained modules' own creation names: a module whose size another
-/// module already has shares that one's creation, but can still be found by
-/// the name it would have had ("mlptp" when mlp_tp shares "otp").
-inline constexpr std::array<std::pair<std::string_view, accessor>, 4> module_creation_names{{
-    {"otp", accessor::otp},
-    {"lmheadtp", accessor::lmhead_tp},
-    {"emtp", accessor::embed_tp},
-    {"mlptp", accessor::mlp_tp},
-}};
-
 /// vLLM's groups in the order initialize_model_parallel creates them (after
 /// the world group), as the registry creates them with init_options::vllm_groups.
 inline constexpr std::array<std::string_view, 6> vllm_creation_order{"world", "tp", "pcp", "pp", "dp", "ep"};
@@ -509,8 +499,9 @@ private:
                     return target::unbound("vLLM's groups are created here only with init_options::vllm_groups");
                 }
             }
-            for (const auto& [module, a] : detail::module_creation_names) {
-                if (module == name) return resolve(a);
+            // A fine-grained module's own creation name, e.g. "mlptp" when mlp_tp shares "otp".
+            for (const auto& [module, own_name] : detail::module_creation_names) {
+                if (own_name == name) return resolve(*find_accessor(module));
             }
             return target::unbound(detail::cat("no accessor, vLLM group or creation is called '", name,
                                                "' (accessors: mc2, mlp_tp, otp, ...; vLLM's: world, tp, pp, dp, "
