@@ -112,6 +112,7 @@ static_assert(header_size + (options.size() + max_settings) * slot_size <= recor
 /// The slot names of a record: every option, then the settings.
 [[nodiscard]] inline std::vector<std::string_view> slot_names(std::span<const setting> settings) {
     std::vector<std::string_view> names;
+    names.reserve(options.size() + settings.size());
     for (const option_info& o : options) names.push_back(o.name);
     for (const setting& s : settings) names.push_back(s.name);
     return names;
