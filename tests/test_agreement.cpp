@@ -85,7 +85,6 @@ void require_same_error(const std::vector<outcome>& all, const std::string& type
 
 TEST_CASE("agreement: a matching config costs one all_gather, then one creation each", "[registry][agreement]") {
     for (int n : {4, 8}) {
-        const ranktopo::config c = ranktopo::example_config();
         ranktopo::config mine = base(n);
         mine.dynamic_eplb = true;
         const std::size_t creations = ranktopo::make_plan(mine).creations.size();
@@ -95,7 +94,6 @@ TEST_CASE("agreement: a matching config costs one all_gather, then one creation 
             REQUIRE(o.gathers == 1);
             REQUIRE(o.creates == static_cast<int>(creations));
         }
-        (void)c;
     }
 }
 

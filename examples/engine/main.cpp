@@ -25,6 +25,13 @@
 
 namespace {
 
+#ifdef ENGINE_WITH_MPI
+std::string describe(MPI_Comm handle) {
+    int size = 0;
+    MPI_Comm_size(handle, &size);
+    return "MPI_Comm of " + std::to_string(size);
+}
+#else
 constexpr std::array<std::pair<std::string_view, int>, 3> buffer_mb{{{"mc2", 512}, {"mlptp", 200}, {"tp", 100}}};
 
 /// The engine's own backend: a handle says what a real one would create.
@@ -43,12 +50,6 @@ struct engine_backend {
 
 std::string describe(const std::string& handle) {
     return handle;
-}
-#ifdef ENGINE_WITH_MPI
-std::string describe(MPI_Comm handle) {
-    int size = 0;
-    MPI_Comm_size(handle, &size);
-    return "MPI_Comm of " + std::to_string(size);
 }
 #endif
 

@@ -79,8 +79,12 @@ struct setting {
     std::string value;
 };
 
-inline constexpr std::size_t max_settings = 8;
-static_assert(header_size + (options.size() + max_settings) * slot_size <= record_size);
+/// The registry sends 4 settings; with 21 options the record uses 448 of its
+/// 512 bytes, room for 4 more options before the format must grow (and its
+/// magic change).
+inline constexpr std::size_t max_settings = 4;
+static_assert(header_size + (options.size() + max_settings) * slot_size <= record_size,
+              "the agreement record is full: grow record_size and change magic");
 
 [[nodiscard]] constexpr bool is_per_rank(std::string_view option) noexcept {
     return std::find(per_rank_options.begin(), per_rank_options.end(), option) != per_rank_options.end();
@@ -194,8 +198,16 @@ inline void put_text(std::span<std::byte> out, std::size_t at, std::size_t size,
 
 /// This rank's record: `rank` as passed to init, whether it passed an
 /// engine TP handle, `c`'s options and `settings` (at most max_settings).
+/// Bytes, integers little-endian, the rest zero:
+///   0   "rtagree1"             8   u64 slot count        16  i64 rank
+///   24  u64 shared_fingerprint 32  ranktopo version (8)  40  u8 TP handle given
+///   48  one 16-byte text slot per option of ranktopo::options, then per setting
 [[nodiscard]] inline std::vector<std::byte> encode(const config& c, int rank, bool tp_given,
                                                    std::span<const setting> settings) {
+    if (settings.size() > max_settings) {
+        throw state_error(ranktopo::detail::cat("ranktopo::agreement::encode: ", settings.size(),
+                                                " settings, but a record holds ", max_settings));
+    }
     std::vector<std::byte> out(record_size);
     const std::span<std::byte> record(out);
     detail::put_text(record, 0, 8, magic);
