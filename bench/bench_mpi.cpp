@@ -9,6 +9,9 @@
 //               vLLM calls it: every rank walks every group of a creation,
 //               builds its member list and MPI group (MPI_Group_incl), and
 //               the members create it (MPI_Comm_create_group).
+// registry:     ranktopo::registry over ranktopo::mpi::backend, as an engine
+//               uses it: one MPI_Allgather to agree on the config (issue 10),
+//               then split per creation; init and destroy are timed.
 #include <mpi.h>
 
 #include <algorithm>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "issue_config.hpp"
+#include "ranktopo/mpi.hpp"
 #include "ranktopo/ranktopo.hpp"
 
 namespace {
@@ -119,6 +123,23 @@ double timed(const ranktopo::plan& p, int rank,
     return slowest;
 }
 
+/// The slowest rank's time for a registry's init (agreement, then every
+/// creation); `calls` gets its MPI calls, from the backend's counters.
+double timed_registry(const ranktopo::config& c, call_count& calls) {
+    ranktopo::mpi::backend backend;
+    ranktopo::registry<ranktopo::mpi::backend> r;
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double start = MPI_Wtime();
+    r.init(c, backend, backend.rank());
+    const double elapsed = MPI_Wtime() - start;
+    r.destroy();
+    calls.total = backend.gathers() + backend.created();
+    calls.collective = calls.total;
+    double slowest = 0;
+    MPI_Allreduce(&elapsed, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return slowest;
+}
+
 double median(std::vector<double> values) {
     std::sort(values.begin(), values.end());
     return values[values.size() / 2];
@@ -154,12 +175,16 @@ int main(int argc, char** argv) {
     // Alternate the strategies so that both see the same machine load.
     std::vector<double> split_times;
     std::vector<double> member_times;
+    std::vector<double> registry_times;
     call_count split_calls;
     call_count member_calls;
+    call_count registry_calls;
     for (int r = 0; r < repetitions; ++r) {
         split_times.push_back(timed(p, rank, create_by_split, split_calls));
         member_times.push_back(timed(p, rank, create_by_members, member_calls));
+        registry_times.push_back(timed_registry(c, registry_calls));
     }
+    const std::int64_t registry_total = max_over_ranks(registry_calls.total);
     const std::int64_t split_total = max_over_ranks(split_calls.total);
     const std::int64_t split_collective = max_over_ranks(split_calls.collective);
     const std::int64_t member_total = max_over_ranks(member_calls.total);
@@ -183,6 +208,12 @@ int main(int argc, char** argv) {
         std::printf("| %d | members-only / split | %.2fx | %.2fx | %.2fx |\n", world, member_ms / split_ms,
                     static_cast<double>(member_total) / static_cast<double>(split_total),
                     static_cast<double>(member_collective) / static_cast<double>(split_collective));
+        const double registry_ms = median(registry_times) * 1e3;
+        std::printf("| %d | registry: agreement + split | %.3f | %lld | %lld |\n", world, registry_ms,
+                    static_cast<long long>(registry_total), static_cast<long long>(registry_total));
+        std::printf("| %d | registry / split | %.2fx | %.2fx | %.2fx |\n", world, registry_ms / split_ms,
+                    static_cast<double>(registry_total) / static_cast<double>(split_total),
+                    static_cast<double>(registry_total) / static_cast<double>(split_collective));
         std::printf(
             "\nIssue 4 target, one MPI collective per creation: %lld collective calls for %zu creations"
             " with split, %s\n",
@@ -190,6 +221,11 @@ int main(int argc, char** argv) {
             split_collective == static_cast<std::int64_t>(p.creations.size()) && split_total == split_collective
                 ? "met"
                 : "NOT met");
+        std::printf(
+            "Issue 10 target, agreement costs one collective per init: %lld collective calls for %zu"
+            " creations with the registry, %s\n",
+            static_cast<long long>(registry_total), p.creations.size(),
+            registry_total == static_cast<std::int64_t>(p.creations.size()) + 1 ? "met" : "NOT met");
         std::printf(
             "same communicators from both strategies on every rank: %s;"
             " members-only calls as counted from the plan: %s\n",

@@ -1,6 +1,7 @@
 // ranktopo — the MPI backend.
 #include "ranktopo/mpi.hpp"
 
+#include <climits>
 #include <string>
 
 #include "ranktopo/error.hpp"
@@ -72,6 +73,20 @@ void backend::destroy(MPI_Comm communicator) {
     if (communicator == MPI_COMM_NULL) throw backend_error(cat(function, ": MPI_COMM_NULL is not a communicator"));
     check(MPI_Comm_free(&communicator), cat(function, ": MPI_Comm_free"));
     freed_.fetch_add(1);
+}
+
+std::vector<std::byte> backend::all_gather(std::span<const std::byte> mine) {
+    constexpr const char* function = "ranktopo::mpi::backend::all_gather";
+    require_initialized(function);
+    if (mine.size() > static_cast<std::size_t>(INT_MAX)) {
+        throw backend_error(cat(function, ": ", mine.size(), " bytes are more than one MPI count holds"));
+    }
+    std::vector<std::byte> all(mine.size() * static_cast<std::size_t>(size_));
+    const int count = static_cast<int>(mine.size());
+    check(MPI_Allgather(mine.data(), count, MPI_BYTE, all.data(), count, MPI_BYTE, parent_),
+          cat(function, ": MPI_Allgather of ", count, " bytes"));
+    gathers_.fetch_add(1);
+    return all;
 }
 
 }  // namespace ranktopo::mpi

@@ -5,6 +5,10 @@
 //          --set data_parallel_size=2 --set pipeline_parallel_size=2
 //
 // world_size is MPI's unless --set overrides it (and then must agree).
+//
+// --skew-rank R --skew KEY=VALUE gives rank R another value, as a stale
+// config file on one node would: every rank then prints the same
+// agreement_error and exits with status 3, none waits in a collective.
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include <mpi.h>
+#include <unistd.h>
 
 #include "ranktopo/io.hpp"
 #include "ranktopo/mpi.hpp"
@@ -22,18 +27,17 @@
 namespace {
 
 constexpr std::string_view usage =
-    "Usage: mpirun -np N ranktopo-mpi-demo [--lazy] [--set KEY=VALUE]...\n"
+    "Usage: mpirun -np N ranktopo-mpi-demo [--lazy] [--set KEY=VALUE]... [--skew-rank R --skew KEY=VALUE]...\n"
     "Builds ranktopo's communicators for the config on every rank (world_size = N unless set)\n"
-    "and prints, per rank, each accessor's group after checking the communicator against it.\n";
+    "and prints, per rank, each accessor's group after checking the communicator against it.\n"
+    "--skew-rank R --skew KEY=VALUE: rank R alone applies the --skew settings; the ranks then\n"
+    "disagree, and every rank prints the same error (exit status 3) instead of hanging.\n";
 
-/// This rank's report: one line per accessor the config enables.
+/// This rank's report: one line per accessor the registry serves, vLLM's first.
 std::string report(ranktopo::registry<ranktopo::mpi::backend>& registry, int rank) {
-    const ranktopo::plan p = *registry.current_plan();
     std::ostringstream out;
-    for (std::size_t i = 0; i < ranktopo::accessor_count; ++i) {
-        const auto a = static_cast<ranktopo::accessor>(i);
-        if (p.handle(a).source == ranktopo::binding::kind::none) continue;
-        const auto group = registry.get(a);
+    for (const ranktopo::bound_accessor& bound : registry.bound()) {
+        const auto group = registry.get(bound.accessor);
         // The communicator must be the group: same size, rank = position,
         // and its members' world ranks in order.
         int size = 0;
@@ -43,9 +47,9 @@ std::string report(ranktopo::registry<ranktopo::mpi::backend>& registry, int ran
         std::vector<int> world_ranks(static_cast<std::size_t>(size));
         MPI_Allgather(&rank, 1, MPI_INT, world_ranks.data(), 1, MPI_INT, group.handle);
         const bool ok = world_ranks == group.members.to_vector() && position == group.position;
-        const std::string name = group.borrowed() ? "(engine tp)"
-                                                  : p.creations[static_cast<std::size_t>(group.creation)].name;
-        out << "rank " << rank << ": " << ranktopo::name(a) << std::string(15 - ranktopo::name(a).size(), ' ') << name
+        const std::string_view a = bound.accessor;
+        const std::string& name = bound.creation;
+        out << "rank " << rank << ": " << a << std::string(a.size() < 15 ? 15 - a.size() : 1, ' ') << name
             << std::string(name.size() < 15 ? 15 - name.size() : 1, ' ') << "position " << group.position << " of "
             << group.members.size() << " [";
         for (int k = 0; k < group.members.size(); ++k) out << (k == 0 ? "" : ", ") << group.members[k];
@@ -84,6 +88,8 @@ int main(int argc, char** argv) {
     ranktopo::config c;
     c.world_size = ranks;
     auto mode = ranktopo::creation_mode::eager;
+    int skew_rank = -1;
+    std::vector<std::string> skews;
     try {
         for (int i = 1; i < argc; ++i) {
             const std::string_view arg = argv[i];
@@ -96,6 +102,10 @@ int main(int argc, char** argv) {
                 mode = ranktopo::creation_mode::lazy;
             } else if (arg == "--set" && i + 1 < argc) {
                 ranktopo::set_option(c, argv[++i]);
+            } else if (arg == "--skew-rank" && i + 1 < argc) {
+                skew_rank = std::stoi(argv[++i]);
+            } else if (arg == "--skew" && i + 1 < argc) {
+                skews.emplace_back(argv[++i]);
             } else {
                 throw std::invalid_argument("unknown argument '" + std::string(arg) + "' (see --help)");
             }
@@ -105,7 +115,9 @@ int main(int argc, char** argv) {
                                         std::to_string(ranks) + " MPI processes; run mpirun -np " +
                                         std::to_string(c.world_size) + " or drop --set world_size");
         }
-        (void)ranktopo::make_plan(c);  // config_error names the option and its value
+        ranktopo::config skewed = c;  // parsed on every rank: a bad --skew fails everywhere alike
+        for (const std::string& setting : skews) ranktopo::set_option(skewed, setting);
+        if (rank == skew_rank) c = skewed;
     } catch (const std::exception& e) {
         if (rank == 0) std::cerr << "ranktopo-mpi-demo: " << e.what() << '\n';
         MPI_Finalize();
@@ -114,20 +126,35 @@ int main(int argc, char** argv) {
 
     try {
         ranktopo::mpi::backend backend(MPI_COMM_WORLD);
-        // The engine's own tensor-parallel communicator: FlashComm2 with
-        // o_proj TP size 1 borrows it; the registry never frees it.
-        const ranktopo::family tp = ranktopo::families::tp(c);
-        MPI_Comm engine_tp = backend.create(ranktopo::make_request("tp", tp, rank));
-
+        // The engine-facing path: vLLM's own groups (world, tp, ...) are
+        // created here too, and vllm-ascend's own config rules apply.
         ranktopo::registry<ranktopo::mpi::backend> registry(mode);
-        registry.init(c, backend, backend.rank(), engine_tp);
+        try {
+            // Agreement first: a config that differs between ranks, or that
+            // no rank can serve, fails here on every rank alike.
+            registry.init(c, backend, backend.rank(), ranktopo::init_options{.vllm_groups = true});
+        } catch (const ranktopo::agreement_error& e) {
+            // One write(2) per line: the ranks' lines do not interleave.
+            const std::string line = "ranktopo-mpi-demo (rank " + std::to_string(rank) + "): " + e.what() + "\n";
+            if (::write(STDERR_FILENO, line.data(), line.size()) < 0) std::perror("ranktopo-mpi-demo: write");
+            // No rank is inside a collective: all meet here, so that every
+            // rank has printed before mpirun sees the first non-zero exit.
+            MPI_Barrier(MPI_COMM_WORLD);
+            MPI_Finalize();
+            return 3;
+        } catch (const ranktopo::config_error& e) {
+            if (rank == 0) std::cerr << "ranktopo-mpi-demo: " << e.what() << std::endl;
+            MPI_Finalize();
+            return 2;
+        }
         const std::string text = report(registry, rank);
+        const std::size_t creations = registry.creations().size();
         registry.destroy();
-        backend.destroy(engine_tp);
         print_in_rank_order(text, rank, ranks);
         if (rank == 0) {
-            std::cout << ranks << " ranks; rank 0 created " << backend.created()
-                      << " communicators (one the engine's tp) and freed " << backend.freed() << '\n';
+            std::cout << ranks << " ranks; rank 0 agreed in " << backend.gathers() << " all_gather, created "
+                      << backend.created() << " communicators (" << creations << " creations) and freed "
+                      << backend.freed() << '\n';
         }
     } catch (const std::exception& e) {
         // One rank may fail where others wait in a collective: abort them all.

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "grid.hpp"
 #include "ranktopo/families.hpp"
+#include "ranktopo/fingerprint.hpp"
 #include "ranktopo/plan.hpp"
 
 namespace ranktopo_cli {
@@ -98,6 +99,7 @@ int explain_command(arguments args) {
             if (members.size() <= max_listed_members) e["members"] = members.to_vector();
             j["families"].push_back(e);
         }
+        j["fingerprint"] = ranktopo::fingerprint_text(ranktopo::fingerprint(p));
         out = j.dump() + '\n';
     } else {
         const bool color = output.colored();
@@ -136,6 +138,8 @@ int explain_command(arguments args) {
             }
         }
         if (!footnotes.empty()) out += '\n' + footnotes;
+        out += fmt::format("\nplan fingerprint {} (ranktopo plan --fingerprint)\n",
+                           ranktopo::fingerprint_text(ranktopo::fingerprint(p)));
     }
     std::cout << out;
     return exit_ok;

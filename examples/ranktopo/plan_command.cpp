@@ -3,6 +3,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "ranktopo/fingerprint.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/plan.hpp"
 
@@ -10,29 +11,42 @@ namespace ranktopo_cli {
 
 int plan_command(arguments args) {
     config_input input;
+    bool fingerprint_only = false;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
             std::string help =
-                "Usage: ranktopo plan [--config FILE | --example] [--set KEY=VALUE ...]\n\n"
+                "Usage: ranktopo plan [--fingerprint] [--config FILE | --example] [--set KEY=VALUE ...]\n\n"
                 "Prints the plan as one JSON object: {\"creations\": [{\"name\", \"groups\"}, ...],\n"
                 "\"handles\": {accessor: creation index or \"borrowed:tp\"}, \"destroy_order\": [...]},\n"
                 "the expected part of a golden fixture. An invalid config prints one line on\n"
-                "standard error and exits with status 2.\n\n";
+                "standard error and exits with status 2.\n\n"
+                "  --fingerprint  print only the plan's fingerprint: 16 hex digits of FNV-1a 64 over\n"
+                "                 the options, creations, bindings and teardown (ranktopo/fingerprint.hpp);\n"
+                "                 ranks agree before creating communicators when theirs are equal\n\n";
             help += input_help;
             help += '\n';
             print_options(help);
             help +=
                 "\nExamples:\n"
                 "  ranktopo plan --example\n"
+                "  ranktopo plan --example --fingerprint\n"
                 "  ranktopo plan --set world_size=16 --set tensor_parallel_size=4 --set data_parallel_size=4\n"
                 "  echo '{\"world_size\": 8, \"tensor_parallel_size\": 2}' | ranktopo plan --config -\n";
             std::cout << help;
             return exit_ok;
         }
+        if (arg == "--fingerprint") {
+            fingerprint_only = true;
+            continue;
+        }
         if (!input.take(args, arg)) throw usage_error{"unknown option '" + std::string(arg) + "'"};
     }
     const ranktopo::plan p = ranktopo::make_plan(input.load());
+    if (fingerprint_only) {
+        std::cout << ranktopo::fingerprint_text(ranktopo::fingerprint(p)) << '\n';
+        return exit_ok;
+    }
     ranktopo::write_plan_json(std::cout, p);
     // Standard output stays the plan alone; what looks like a typo goes to standard error.
     if (const std::string note = ranktopo::external_replicas_note(p.topology); !note.empty()) {

@@ -10,7 +10,11 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <cstddef>
+#include <span>
+#include <vector>
 
+#include "ranktopo/agreement.hpp"
 #include "ranktopo/backend.hpp"
 
 namespace ranktopo::mpi {
@@ -37,6 +41,10 @@ public:
     /// MPI_Comm_free.
     void destroy(MPI_Comm communicator);
 
+    /// Agreement (agreeing_backend): one MPI_Allgather of `mine` over the
+    /// parent; every rank passes the same number of bytes.
+    [[nodiscard]] std::vector<std::byte> all_gather(std::span<const std::byte> mine);
+
     [[nodiscard]] MPI_Comm parent() const noexcept { return parent_; }
     /// This process's rank in the parent: what to pass to registry::init.
     [[nodiscard]] int rank() const noexcept { return rank_; }
@@ -44,6 +52,8 @@ public:
     /// Communicators created and freed so far through this backend.
     [[nodiscard]] int created() const noexcept { return created_.load(); }
     [[nodiscard]] int freed() const noexcept { return freed_.load(); }
+    /// all_gather calls so far (each one collective).
+    [[nodiscard]] int gathers() const noexcept { return gathers_.load(); }
 
 private:
     MPI_Comm parent_;
@@ -51,8 +61,10 @@ private:
     int size_ = 0;
     std::atomic<int> created_{0};
     std::atomic<int> freed_{0};
+    std::atomic<int> gathers_{0};
 };
 
 static_assert(communicator_backend<backend>);
+static_assert(agreeing_backend<backend>);
 
 }  // namespace ranktopo::mpi

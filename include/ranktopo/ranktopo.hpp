@@ -1,6 +1,7 @@
 // ranktopo — the whole header-only core: layouts, families, config, plan, registry, lint.
 #pragma once
 
+#include "ranktopo/agreement.hpp"
 #include "ranktopo/analysis.hpp"
 #include "ranktopo/backend.hpp"
 #include "ranktopo/config.hpp"
@@ -8,6 +9,7 @@
 #include "ranktopo/error.hpp"
 #include "ranktopo/families.hpp"
 #include "ranktopo/family.hpp"
+#include "ranktopo/fingerprint.hpp"
 #include "ranktopo/layout.hpp"
 #include "ranktopo/lint.hpp"
 #include "ranktopo/named_families.hpp"

@@ -2,28 +2,42 @@
 //
 // A registry walks a plan through a backend: it creates each creation's
 // handle in plan order (the same on every rank, as collective backends
-// need), hands them out by accessor — shared where the plan shares, the
-// engine's own TP handle where the plan borrows it — and destroys each owned
-// handle exactly once, in the reference's teardown order. It replaces
-// vllm-ascend's init_ascend_model_parallel / destroy_ascend_model_parallel
-// without their globals: an engine may hold several registries.
+// need), hands them out by accessor or by name — shared where the plan
+// shares, the engine's own TP handle where the plan borrows it — and
+// destroys each owned handle exactly once, in the reference's teardown
+// order. Optionally it creates vLLM's own groups (world, tp, pp, dp, pcp, ep)
+// first, through the same backend, so that one object owns every group of
+// an engine. It replaces vllm-ascend's init_ascend_model_parallel /
+// destroy_ascend_model_parallel without their globals: an engine may hold
+// several registries.
+//
+// Over a backend with all_gather (agreeing_backend), init() first checks
+// with one collective that every rank holds the same config and settings:
+// on a mismatch every rank throws the same agreement_error before any
+// creation, instead of some ranks waiting forever in a collective.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "ranktopo/agreement.hpp"
 #include "ranktopo/backend.hpp"
 #include "ranktopo/config.hpp"
+#include "ranktopo/engine_checks.hpp"
 #include "ranktopo/error.hpp"
 #include "ranktopo/families.hpp"
 #include "ranktopo/family.hpp"
+#include "ranktopo/named_families.hpp"
 #include "ranktopo/plan.hpp"
 #include "ranktopo/validate.hpp"
 
@@ -31,15 +45,50 @@ namespace ranktopo {
 
 /// When handles are created.
 enum class creation_mode : std::uint8_t {
-    /// All in init(), in plan order: collective backends are safe as long as
-    /// every rank calls init() (and destroy()) at the same point.
+    /// All in init(), in creation order: collective backends are safe as
+    /// long as every rank calls init() (and destroy()) at the same point.
     eager,
-    /// Each on the first get() of an accessor that needs it. With a
-    /// collective backend every rank must then call get() for the same
-    /// accessors in the same order, from one thread; a creation that fails
-    /// leaves the registry initialized and the others in place (other
-    /// threads may be using them), and the next get() retries it.
+    /// Each on the first get() that needs it. With a collective backend
+    /// every rank must then make its first get() of each creation in the
+    /// same order, from one thread: a rank asking for another creation
+    /// first waits forever in its collective. A creation that fails leaves
+    /// the registry initialized and the others in place (other threads may
+    /// be using them), and the next get() retries it.
     lazy,
+    /// As lazy, but each lazy creation is preceded by an all_gather of the
+    /// creation's index (one more collective per creation), so that a rank
+    /// asking for another creation than the others makes every rank throw
+    /// agreement_error instead of hanging. Needs an agreeing_backend.
+    checked_lazy,
+};
+
+[[nodiscard]] constexpr std::string_view name(creation_mode m) noexcept {
+    switch (m) {
+        case creation_mode::eager: return "eager";
+        case creation_mode::lazy: return "lazy";
+        case creation_mode::checked_lazy: return "checked_lazy";
+    }
+    return "unknown";
+}
+
+/// What init() does beyond the plan. The defaults are the engine-facing
+/// path: refuse what vllm-ascend refuses. init() without options keeps
+/// serving every config the reference serves (engine_checks off).
+struct init_options {
+    /// Also create vLLM's own groups — world, tp, pp, dp, pcp, ep, in
+    /// vLLM's order, each as a creation named like its accessor — before the
+    /// plan's, and serve flashcomm2_odp's borrowed TP from the registry's own
+    /// tp. Opt-in: engines that build these themselves keep passing their TP
+    /// handle instead. (dcp is not among them: the config has no
+    /// decode_context_parallel_size.)
+    bool vllm_groups = false;
+    /// Refuse, with config_error naming the rule, a config that
+    /// engine_checks() says vllm-ascend refuses (ascend_config.py). Rules
+    /// that need facts the config lacks (engine_checks_undecided) are not
+    /// applied.
+    bool engine_checks = true;
+
+    friend constexpr bool operator==(const init_options&, const init_options&) = default;
 };
 
 /// What get() returns: the handle, this rank's place in the group, and the
@@ -47,12 +96,32 @@ enum class creation_mode : std::uint8_t {
 template <class Handle>
 struct group_handle {
     Handle handle;
-    int creation = -1;  ///< index into plan::creations; -1 for the borrowed TP handle
-    int group = 0;      ///< this rank's group index in the family
-    int position = 0;   ///< this rank's position in its group
+    /// Index into registry::creations() (which is plan::creations when vLLM's
+    /// groups are not created); -1 for the engine's borrowed TP handle.
+    int creation = -1;
+    int group = 0;     ///< this rank's group index in the family
+    int position = 0;  ///< this rank's position in its group
     group_view members;
 
     [[nodiscard]] bool borrowed() const noexcept { return creation < 0; }
+};
+
+/// One creation of an initialized registry, in creation order.
+struct creation_info {
+    std::string name;                         ///< the name the backend receives: "mlptp", "p_tp_0", "tp"
+    std::vector<std::string_view> accessors;  ///< every accessor it serves: "otp", "mlp_tp"
+    family_origin origin = family_origin::reference;
+};
+
+/// One accessor an initialized registry serves, with the creation behind it.
+struct bound_accessor {
+    std::string_view accessor;                ///< "mlp_tp", or one of vLLM's groups: "tp"
+    std::string creation;                     ///< the creation's name ("otp" when mlp_tp shares it); "" if borrowed
+    int index = -1;                           ///< into registry::creations(); -1: the engine's borrowed TP
+    std::vector<std::string_view> served_by;  ///< every accessor of that creation, this one included
+
+    [[nodiscard]] bool borrowed() const noexcept { return index < 0; }
+    [[nodiscard]] bool shared() const noexcept { return served_by.size() > 1; }
 };
 
 namespace detail {
@@ -93,6 +162,19 @@ namespace detail {
     }
 }
 
+/// vLLM's groups in the order initialize_model_parallel creates them (after
+/// the world group), as the registry creates them with init_options::vllm_groups.
+inline constexpr std::array<std::string_view, 6> vllm_creation_order{"world", "tp", "pcp", "pp", "dp", "ep"};
+
+[[nodiscard]] inline family vllm_family(std::string_view name, const config& c) {
+    if (name == "world") return families::world(c);
+    if (name == "tp") return families::tp(c);
+    if (name == "pcp") return families::pcp(c);
+    if (name == "pp") return families::pp(c);
+    if (name == "dp") return families::dp(c);
+    return families::ep(c);
+}
+
 }  // namespace detail
 
 /// One rank's communicators for one config, over a backend B.
@@ -123,51 +205,126 @@ public:
         }
     }
 
+    /// init(c, backend, rank, options, tp) with init_options{.vllm_groups =
+    /// false, .engine_checks = false}: serves every config the reference
+    /// serves, as before init_options existed.
+    void init(const config& c, B& backend, int rank, std::optional<handle_type> tp = std::nullopt) {
+        init(c, backend, rank, init_options{false, false}, std::move(tp));
+    }
+
     /// Plans `c` and, in eager mode, creates every handle through `backend`
     /// for `rank`. `tp` is the engine's tensor-parallel handle, which the
     /// registry hands out for flashcomm2_odp when FlashComm2's o_proj TP size
-    /// is 1 and never destroys; it is required then. `backend` must outlive
-    /// the initialized registry.
+    /// is 1 and never destroys; it is required then, unless
+    /// `setup.vllm_groups` (the registry's own tp serves it; `tp` must
+    /// then not be given). `backend` must outlive the initialized registry.
     ///
-    /// Initialized already with the same config, rank and backend: a no-op.
-    /// Otherwise throws state_error; config_error for a config the reference
-    /// cannot serve; lookup_error for a rank outside the world; backend_error
-    /// if a creation fails, after destroying the handles already created in
-    /// reverse order — the registry then stays uninitialized.
-    void init(const config& c, B& backend, int rank, std::optional<handle_type> tp = std::nullopt) {
+    /// Over an agreeing_backend, first gathers every rank's config and
+    /// settings in one all_gather and throws agreement_error, on every rank
+    /// alike, if they differ (see agreement.hpp). Then: initialized already
+    /// with the same config, rank, backend and options: a no-op. Otherwise
+    /// throws state_error; config_error for a config the reference cannot
+    /// serve, or (setup.engine_checks) vllm-ascend refuses; lookup_error
+    /// for a rank outside the world; backend_error if a creation fails,
+    /// after destroying the handles already created in reverse order — the
+    /// registry then stays uninitialized.
+    void init(const config& c, B& backend, int rank, const init_options& setup,
+              std::optional<handle_type> tp = std::nullopt) {
         constexpr const char* function = "ranktopo::registry::init";
         const writer_lock lock(*this);
+        const bool same = session_ && session_->topology() == c && session_->rank == rank &&
+                          session_->backend == &backend && session_->setup == setup;
+        // Every rank of an agreeing backend learns which ranks passed a TP
+        // handle, so the checks on it below refuse on every rank alike.
+        std::vector<int> with_tp;
+        std::vector<int> without_tp;
+        if constexpr (agreeing_backend<B>) {
+            const std::array<agreement::setting, 4> settings{{
+                {"registry_state", !session_ ? "uninitialized"
+                                   : same    ? "initialized"
+                                             : "other_session"},
+                {"creation_mode", std::string(name(mode_))},
+                {"vllm_groups", setup.vllm_groups ? "true" : "false"},
+                {"engine_checks", setup.engine_checks ? "true" : "false"},
+            }};
+            const std::vector<std::byte> mine = agreement::encode(c, rank, tp.has_value(), settings);
+            agreement::outcome agreed = agreement::check(backend.all_gather(mine), settings, function);
+            with_tp = std::move(agreed.with_tp);
+            without_tp = std::move(agreed.without_tp);
+        } else {
+            if (mode_ == creation_mode::checked_lazy) {
+                throw state_error(detail::cat(function, ": creation_mode::checked_lazy needs a backend with ",
+                                              "all_gather (agreeing_backend)"));
+            }
+            (tp ? with_tp : without_tp).push_back(rank);
+        }
+        if (same) return;
         if (session_) {
-            if (session_->topology() == c && session_->rank == rank && session_->backend == &backend) return;
-            throw state_error(detail::cat(
-                function, ": already initialized with ",
-                session_->topology() == c ? "the same config but another rank or backend" : "another config",
-                " (world_size ", session_->topology().world_size, ", rank ", session_->rank,
-                "); call destroy() first"));
+            throw state_error(detail::cat(function, ": already initialized with ",
+                                          session_->topology() == c
+                                              ? "the same config but another rank or backend, or other init_options"
+                                              : "another config",
+                                          " (world_size ", session_->topology().world_size, ", rank ", session_->rank,
+                                          "); call destroy() first"));
         }
         session s;
         s.layout = make_plan(c);
+        if (setup.engine_checks) {
+            std::vector<problem> refused = engine_checks(c);
+            if (!refused.empty()) {
+                for (problem& p : refused) {
+                    p.message = detail::cat("vllm-ascend refuses this config (init_options::engine_checks): ",
+                                            p.message);
+                }
+                throw config_error(function, std::move(refused));
+            }
+        }
         s.backend = &backend;
         s.rank = rank;
+        s.setup = setup;
         if (rank < 0 || rank >= c.world_size) {
             throw lookup_error(
                 detail::cat(function, ": rank ", rank, " is outside [0, ", c.world_size, ") (world_size)"));
         }
-        for (const creation& made : s.layout.creations) s.self.push_back(made.groups.locate(rank));
-        s.owned.resize(s.layout.creations.size());
-        if (s.layout.handle(accessor::flashcomm2_odp).source == binding::kind::borrowed_tp) {
-            if (!tp) {
-                throw state_error(
-                    detail::cat(function,
-                                ": flashcomm2_odp borrows the engine's tensor-parallel group (flashcomm2_enabled with "
-                                "flashcomm2_oproj_tensor_parallel_size = ",
-                                c.flashcomm2_oproj_tensor_parallel_size, "): pass its handle as init's tp argument"));
+        const bool borrows = s.layout.handle(accessor::flashcomm2_odp).source == binding::kind::borrowed_tp;
+        if (setup.vllm_groups) {
+            if (!with_tp.empty()) {
+                throw state_error(detail::cat(function, ": init_options::vllm_groups creates vLLM's tp group, so ",
+                                              "no engine TP handle may be passed, but ",
+                                              agreement::detail::rank_list(with_tp), " passed one"));
             }
+            for (std::string_view vllm : detail::vllm_creation_order) {
+                std::vector<std::string_view> served{vllm};
+                if (vllm == "tp" && borrows) served.emplace_back(name(accessor::flashcomm2_odp));
+                s.add(std::string(vllm), detail::vllm_family(vllm, c), std::move(served), family_origin::vllm);
+            }
+        } else if (borrows && !without_tp.empty()) {
+            throw state_error(
+                detail::cat(function,
+                            ": flashcomm2_odp borrows the engine's tensor-parallel group (flashcomm2_enabled with "
+                            "flashcomm2_oproj_tensor_parallel_size = ",
+                            c.flashcomm2_oproj_tensor_parallel_size, "): pass its handle as init's tp argument (",
+                            agreement::detail::rank_list(without_tp),
+                            " passed none), or create vLLM's groups here with init_options::vllm_groups"));
+        }
+        s.first_planned = s.entries.size();
+        for (std::size_t i = 0; i < s.layout.creations.size(); ++i) {
+            std::vector<std::string_view> served;
+            for (accessor a : creation_sequence) {
+                const binding& b = s.layout.handle(a);
+                if (b.source == binding::kind::created && b.creation == static_cast<int>(i)) {
+                    served.push_back(name(a));
+                }
+            }
+            const creation& made = s.layout.creations[i];
+            s.add(made.name, made.groups, std::move(served), family_origin::reference);
+        }
+        if (borrows && !setup.vllm_groups) {
             s.borrowed_tp = std::move(tp);
             s.tp_groups.emplace(families::tp(c));
         }
         if (mode_ == creation_mode::eager) {
-            for (std::size_t k = 0; k < s.owned.size(); ++k) create(s, k, function, /*roll_back=*/true);
+            for (std::size_t k = 0; k < s.entries.size(); ++k) create(s, k, function, /*roll_back=*/true);
         }
         session_ = std::move(s);
     }
@@ -175,36 +332,75 @@ public:
     /// The handle of accessor `a`, this rank's place and the group's members.
     /// In lazy mode creates the handle on first use. Throws state_error
     /// naming the accessor when the registry is not initialized or the
-    /// config does not enable it; backend_error if a lazy creation fails.
+    /// config does not enable it; backend_error if a lazy creation fails;
+    /// agreement_error (checked_lazy) if the ranks' creation order differs.
     [[nodiscard]] group get(accessor a) {
-        {
-            const reader_lock lock(*this);
-            if (std::optional<group> found = find(a)) return *found;
-        }
-        // Lazy, not created yet: create under the exclusive lock, after
-        // looking again (another thread may have created it, or destroyed all).
-        const writer_lock lock(*this);
-        if (std::optional<group> found = find(a)) return *found;
-        const auto k = static_cast<std::size_t>(session_->layout.handle(a).creation);
-        create(*session_, k, "ranktopo::registry::get", /*roll_back=*/false);
-        return *find(a);
+        return get_target([a](const session& s) { return s.resolve(a); }, name(a));
     }
 
-    /// Destroys each owned handle once, in the reference's teardown order
-    /// (plan::destroy_order), never the borrowed one; afterwards the
-    /// registry is uninitialized and may be initialized again. Every handle
-    /// is attempted; failures are thrown together as one backend_error. A
-    /// no-op when not initialized.
+    /// The group called `name`: an accessor ("mlp_tp"), one of vLLM's groups
+    /// when the registry creates them ("tp"), a creation's name ("mlptp",
+    /// "p_tp_0"), or a fine-grained module's creation name even when the
+    /// module shares another's ("mlptp" when mlp_tp shares "otp"). Throws
+    /// lookup_error for a name that is none of these, and as get(accessor).
+    [[nodiscard]] group get(std::string_view name) {
+        return get_target([name](const session& s) { return s.resolve(name); }, name);
+    }
+
+    /// As get(), but nothing instead of state_error for an accessor or name
+    /// the config (or init_options) leaves unbound, and for an unknown name.
+    /// Throws state_error when the registry is not initialized.
+    [[nodiscard]] std::optional<group> try_get(accessor a) {
+        return try_get_target([a](const session& s) { return s.resolve(a); }, name(a));
+    }
+    [[nodiscard]] std::optional<group> try_get(std::string_view name) {
+        return try_get_target([name](const session& s) { return s.resolve(name); }, name);
+    }
+
+    /// Every accessor the registry serves, in creation order (the borrowed
+    /// one last), with the creation behind it and the accessors sharing it.
+    /// Nothing when not initialized. get(entry.accessor) is each one's group.
+    [[nodiscard]] std::vector<bound_accessor> bound() const {
+        const reader_lock lock(*this);
+        std::vector<bound_accessor> out;
+        if (!session_) return out;
+        const session& s = *session_;
+        for (std::size_t k = 0; k < s.entries.size(); ++k) {
+            for (std::string_view a : s.entries[k].info.accessors) {
+                out.push_back({a, s.entries[k].info.name, static_cast<int>(k), s.entries[k].info.accessors});
+            }
+        }
+        if (s.borrowed_tp) out.push_back({name(accessor::flashcomm2_odp), "", -1, {name(accessor::flashcomm2_odp)}});
+        return out;
+    }
+
+    /// The creations of the registry (vLLM's, when created here, then the
+    /// plan's), in creation order; empty when not initialized.
+    [[nodiscard]] std::vector<creation_info> creations() const {
+        const reader_lock lock(*this);
+        std::vector<creation_info> out;
+        if (!session_) return out;
+        for (const entry& e : session_->entries) out.push_back(e.info);
+        return out;
+    }
+
+    /// Destroys each owned handle once — the plan's in the reference's
+    /// teardown order (plan::destroy_order), then vLLM's in reverse creation
+    /// order — never the borrowed one; afterwards the registry is
+    /// uninitialized and may be initialized again. Every handle is
+    /// attempted; failures are thrown together as one backend_error. A no-op
+    /// when not initialized.
     void destroy() {
         const writer_lock lock(*this);
         if (!session_) return;
         session s = std::move(*session_);
         session_.reset();  // uninitialized whatever the backend does
         std::vector<backend_failure> failures;
-        for (int k : s.layout.destroy_order) release(s, static_cast<std::size_t>(k), failures);
-        // Every creation is bound to an accessor, so the loop above took all;
-        // this one is a guard against a plan that ever leaves one out.
-        for (std::size_t k = s.owned.size(); k-- > 0;) release(s, k, failures);
+        for (int k : s.layout.destroy_order) release(s, s.first_planned + static_cast<std::size_t>(k), failures);
+        // Every creation is bound to an accessor, so the loop above took all
+        // of the plan's; this one takes vLLM's, and guards against a plan
+        // that ever leaves one out.
+        for (std::size_t k = s.entries.size(); k-- > 0;) release(s, k, failures);
         if (!failures.empty()) {
             std::string what = describe("ranktopo::registry::destroy", "destroying", failures);
             throw backend_error(what, std::move(failures));
@@ -228,62 +424,199 @@ public:
         const reader_lock lock(*this);
         if (!session_) return 0;
         std::size_t n = 0;
-        for (const auto& h : session_->owned) n += h.has_value() ? 1U : 0U;
+        for (const entry& e : session_->entries) n += e.owned.has_value() ? 1U : 0U;
         return n;
     }
 
     [[nodiscard]] creation_mode mode() const noexcept { return mode_; }
 
 private:
+    /// One creation: what the backend is told, and the handle once created.
+    struct entry {
+        creation_info info;
+        family groups;
+        location self;  ///< this rank's group and position
+        std::optional<handle_type> owned;
+    };
+
+    /// Where an accessor or name leads: an entry, the borrowed TP handle, or
+    /// nowhere (`why` says why; `known` is false for an unknown name).
+    struct target {
+        int entry = -1;
+        bool borrowed = false;
+        bool known = true;
+        std::string why;
+
+        [[nodiscard]] bool bound() const noexcept { return entry >= 0 || borrowed; }
+        [[nodiscard]] static target at(int k) { return {k, false, true, {}}; }
+        [[nodiscard]] static target borrowed_tp() { return {-1, true, true, {}}; }
+        [[nodiscard]] static target unbound(std::string why, bool known = true) {
+            return {-1, false, known, std::move(why)};
+        }
+    };
+
     struct session {
         plan layout;
+        init_options setup;
         B* backend = nullptr;
         int rank = 0;
-        std::vector<location> self;                     ///< by creation: this rank's group and position
-        std::vector<std::optional<handle_type>> owned;  ///< by creation: the handle, once created
+        std::vector<entry> entries;     ///< in creation order: vLLM's (when created here), then the plan's
+        std::size_t first_planned = 0;  ///< entries index of plan::creations[0]
         std::optional<handle_type> borrowed_tp;
         std::optional<family> tp_groups;  ///< vLLM's TP family, for the borrowed handle's members
 
         [[nodiscard]] const config& topology() const noexcept { return layout.topology; }
+
+        void add(std::string name, family groups, std::vector<std::string_view> served, family_origin origin) {
+            const location self = groups.locate(rank);
+            entries.push_back({{std::move(name), std::move(served), origin}, std::move(groups), self, std::nullopt});
+        }
+
+        [[nodiscard]] int entry_named(std::string_view name) const noexcept {
+            for (std::size_t k = 0; k < entries.size(); ++k) {
+                if (entries[k].info.name == name) return static_cast<int>(k);
+            }
+            return -1;
+        }
+
+        [[nodiscard]] target resolve(accessor a) const {
+            const binding& b = layout.handle(a);
+            switch (b.source) {
+                case binding::kind::none: return target::unbound(detail::why_unbound(a, topology()));
+                case binding::kind::borrowed_tp:
+                    if (setup.vllm_groups) return target::at(entry_named("tp"));
+                    return target::borrowed_tp();
+                case binding::kind::created: break;
+            }
+            return target::at(static_cast<int>(first_planned) + b.creation);
+        }
+
+        [[nodiscard]] target resolve(std::string_view name) const {
+            if (const std::optional<accessor> a = find_accessor(name)) return resolve(*a);
+            if (const int k = entry_named(name); k >= 0) return target::at(k);
+            for (std::string_view vllm : detail::vllm_creation_order) {
+                if (vllm == name) {
+                    return target::unbound("vLLM's groups are created here only with init_options::vllm_groups");
+                }
+            }
+            // A fine-grained module's own creation name, e.g. "mlptp" when mlp_tp shares "otp".
+            for (const auto& [module, own_name] : detail::module_creation_names) {
+                if (own_name == name) return resolve(*find_accessor(module));
+            }
+            return target::unbound(detail::cat("no accessor, vLLM group or creation is called '", name,
+                                               "' (accessors: mc2, mlp_tp, otp, ...; vLLM's: world, tp, pp, dp, "
+                                               "pcp, ep; creations: see registry::creations())"),
+                                   /*known=*/false);
+        }
     };
 
-    /// The group of `a` if it is ready; nothing if it awaits lazy creation.
-    /// Throws state_error when not initialized or `a` is unbound. Needs the lock.
-    [[nodiscard]] std::optional<group> find(accessor a) const {
-        constexpr const char* function = "ranktopo::registry::get";
-        if (!session_) {
-            throw state_error(
-                detail::cat(function, "(", name(a), "): the registry is not initialized; call init() first"));
+    /// The group of `t` if it is ready; nothing if it awaits lazy creation.
+    /// Needs the lock and an initialized, bound target.
+    [[nodiscard]] group ready(const session& s, const target& t) const {
+        if (t.borrowed) {
+            const location me = s.tp_groups->locate(s.rank);
+            return group{*s.borrowed_tp, -1, me.group, me.position, s.tp_groups->group(me.group)};
         }
-        const session& s = *session_;
-        const binding& b = s.layout.handle(a);
-        switch (b.source) {
-            case binding::kind::none:
-                throw state_error(detail::cat(function, "(", name(a), "): the config does not enable ", name(a), ": ",
-                                              detail::why_unbound(a, s.topology())));
-            case binding::kind::borrowed_tp: {
-                const location me = s.tp_groups->locate(s.rank);
-                return group{*s.borrowed_tp, -1, me.group, me.position, s.tp_groups->group(me.group)};
-            }
-            case binding::kind::created: break;
-        }
-        const auto k = static_cast<std::size_t>(b.creation);
-        if (!s.owned[k]) return std::nullopt;
-        const location me = s.self[k];
-        return group{*s.owned[k], b.creation, me.group, me.position, s.layout.creations[k].groups.group(me.group)};
+        const entry& e = s.entries[static_cast<std::size_t>(t.entry)];
+        return group{*e.owned, t.entry, e.self.group, e.self.position, e.groups.group(e.self.group)};
     }
 
-    /// Creates creation k of `s`. On failure throws backend_error naming it,
+    [[nodiscard]] bool is_ready(const session& s, const target& t) const {
+        return t.borrowed || s.entries[static_cast<std::size_t>(t.entry)].owned.has_value();
+    }
+
+    /// The target `resolve` finds; throws state_error when not initialized,
+    /// and (unless `optional`) state_error / lookup_error when unbound.
+    template <class Resolve>
+    [[nodiscard]] std::optional<target> locate(const Resolve& resolve, std::string_view what, bool optional) const {
+        if (!session_) {
+            throw state_error(
+                detail::cat("ranktopo::registry::get(", what, "): the registry is not initialized; call init() first"));
+        }
+        target t = resolve(*session_);
+        if (t.bound()) return t;
+        if (optional) return std::nullopt;
+        if (!t.known) throw lookup_error(detail::cat("ranktopo::registry::get(", what, "): ", t.why));
+        throw state_error(
+            detail::cat("ranktopo::registry::get(", what, "): the config does not enable ", what, ": ", t.why));
+    }
+
+    template <class Resolve>
+    [[nodiscard]] std::optional<group> obtain(const Resolve& resolve, std::string_view what, bool optional) {
+        {
+            const reader_lock lock(*this);
+            const std::optional<target> t = locate(resolve, what, optional);
+            if (!t) return std::nullopt;
+            if (is_ready(*session_, *t)) return ready(*session_, *t);
+        }
+        // Lazy, not created yet: create under the exclusive lock, after
+        // looking again (another thread may have created it, or destroyed all).
+        const writer_lock lock(*this);
+        const std::optional<target> t = locate(resolve, what, optional);
+        if (!t) return std::nullopt;
+        if (!is_ready(*session_, *t)) {
+            constexpr const char* function = "ranktopo::registry::get";
+            const auto k = static_cast<std::size_t>(t->entry);
+            if (mode_ == creation_mode::checked_lazy) agree_on_creation(*session_, k, function);
+            create(*session_, k, function, /*roll_back=*/false);
+        }
+        return ready(*session_, *t);
+    }
+
+    template <class Resolve>
+    [[nodiscard]] group get_target(const Resolve& resolve, std::string_view what) {
+        return *obtain(resolve, what, false);
+    }
+
+    template <class Resolve>
+    [[nodiscard]] std::optional<group> try_get_target(const Resolve& resolve, std::string_view what) {
+        return obtain(resolve, what, true);
+    }
+
+    /// checked_lazy: every rank gathers the index of the creation it is
+    /// about to make; if they differ, every rank throws agreement_error.
+    static void agree_on_creation(session& s, std::size_t k, const char* function) {
+        if constexpr (agreeing_backend<B>) {
+            std::array<std::byte, 8> mine{};
+            for (std::size_t i = 0; i < 8; ++i) mine[i] = static_cast<std::byte>((std::uint64_t{k} >> (8 * i)) & 0xFFU);
+            const std::vector<std::byte> all = s.backend->all_gather(mine);
+            std::vector<std::string> wanted;
+            for (std::size_t at = 0; at + 8 <= all.size(); at += 8) {
+                const std::uint64_t index = agreement::detail::get_u64(all, at);
+                wanted.push_back(index < s.entries.size()
+                                     ? detail::cat("'", s.entries[index].info.name, "' (creation ", index, ")")
+                                     : detail::cat("creation ", index));
+            }
+            const auto groups = agreement::detail::by_value(wanted);
+            if (groups.size() > 1) {
+                std::string who;
+                for (std::size_t i = 0; i < groups.size(); ++i) {
+                    who += detail::cat(i == 0 ? "" : ", ", agreement::detail::rank_list(groups[i].second),
+                                       i == 0 ? " create " : " ", groups[i].first);
+                }
+                throw agreement_error(
+                    detail::cat(function, ": lazy creations must come in the same order on every rank, but ", who,
+                                "; make the first get() of each group in the same order on every rank"),
+                    "creation_order");
+            }
+        } else {
+            (void)s;
+            (void)k;
+            (void)function;
+        }
+    }
+
+    /// Creates entry k of `s`. On failure throws backend_error naming it,
     /// after destroying, in reverse order, what `s` owns if `roll_back`.
     static void create(session& s, std::size_t k, const char* function, bool roll_back) {
-        const creation& made = s.layout.creations[k];
+        entry& e = s.entries[k];
         try {
-            s.owned[k] = s.backend->create(
-                creation_request{static_cast<int>(k), made.name, &made.groups, s.rank, s.self[k]});
+            e.owned = s.backend->create(
+                creation_request{static_cast<int>(k), e.info.name, &e.groups, s.rank, e.self, e.info.accessors});
             return;
         } catch (...) {
             std::vector<backend_failure> failures{
-                {static_cast<int>(k), made.name, detail::current_exception_message()}};
+                {static_cast<int>(k), e.info.name, detail::current_exception_message()}};
             std::string what = describe(function, "creating", failures);
             if (roll_back) {
                 std::vector<backend_failure> rollback;
@@ -295,17 +628,17 @@ private:
         }
     }
 
-    /// Destroys creation k of `s` if owned; a failure is appended, not thrown.
+    /// Destroys entry k of `s` if owned; a failure is appended, not thrown.
     static void release(session& s, std::size_t k, std::vector<backend_failure>& failures) noexcept {
-        if (!s.owned[k]) return;
-        handle_type handle = std::move(*s.owned[k]);
-        s.owned[k].reset();  // attempted once: a failed destroy is not retried
+        entry& e = s.entries[k];
+        if (!e.owned) return;
+        handle_type handle = std::move(*e.owned);
+        e.owned.reset();  // attempted once: a failed destroy is not retried
         try {
             s.backend->destroy(handle);
         } catch (...) {
             try {
-                failures.push_back(
-                    {static_cast<int>(k), s.layout.creations[k].name, detail::current_exception_message()});
+                failures.push_back({static_cast<int>(k), e.info.name, detail::current_exception_message()});
             } catch (...) {  // out of memory while reporting: the handle is still released
             }
         }

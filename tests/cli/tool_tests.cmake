@@ -104,3 +104,7 @@ set_tests_properties(cli.explain_big cli.lint_big PROPERTIES TIMEOUT 10)
 ranktopo_svg_test(family_list 48 --example --family tp,ep,mc2)
 ranktopo_cli_test(show_family_list_unknown EXIT 2 ARGS show --example --family tp,nope STDERR "unknown family 'nope'")
 ranktopo_cli_test(show_by_communicator_name EXIT 0 ARGS show --example --family p_tp_0 STDOUT "p_tp: 8 groups of 2 ranks. communicator .p_tp_0.")
+# The fingerprint: the pinned value of the example (tests/test_fingerprint.cpp), and in explain.
+ranktopo_cli_test(plan_fingerprint EXIT 0 ARGS plan --example --fingerprint STDOUT "^60fcc2d7adf20cd5\n$")
+ranktopo_cli_test(plan_fingerprint_release EXIT 0 ARGS plan --example --fingerprint --set vllm_ascend_version=0.18.0
+                  STDOUT "^f0666c5e537f8345\n$")

@@ -217,12 +217,20 @@ TEST_CASE("mpi: a config for another world size is refused before any split", "[
     c.tensor_parallel_size = 2;
     ranktopo::mpi::backend backend;
     registry r;
+    CHECK_THROWS_AS(r.init(c, backend, backend.rank()), ranktopo::agreement_error);
     CHECK_THROWS_WITH(r.init(c, backend, backend.rank()),
+                      "ranktopo::registry::init: world_size is " + std::to_string(2 * world_size()) +
+                          " on every rank but the backend's parent has " + std::to_string(world_size()) +
+                          " ranks; run " + std::to_string(2 * world_size()) + " processes or set world_size to " +
+                          std::to_string(world_size()));
+    CHECK_FALSE(r.initialized());
+    CHECK(backend.created() == 0);
+    CHECK(backend.gathers() == 2);
+    // The backend alone still refuses before its split.
+    CHECK_THROWS_WITH(backend.create(ranktopo::make_request("mc2", ranktopo::families::mc2(c), backend.rank())),
                       Catch::Contains("ranktopo::mpi::backend::create('mc2'): the parent communicator has " +
                                       std::to_string(world_size()) + " processes but the config's world_size is " +
                                       std::to_string(2 * world_size())));
-    CHECK_FALSE(r.initialized());
-    CHECK(backend.created() == 0);
 }
 
 int main(int argc, char** argv) {
