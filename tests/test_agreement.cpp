@@ -142,7 +142,7 @@ TEST_CASE("agreement: a boolean, the release, and three values at 8 ranks", "[re
     }
 }
 
-TEST_CASE("agreement: local_rank may differ (p_tp is then named per rank)", "[registry][agreement]") {
+TEST_CASE("agreement: local_rank may differ, and p_tp is then named per rank", "[registry][agreement]") {
     const std::vector<outcome> all = init_all(4, [](int rank) {
         ranktopo::config c = base(4);
         c.is_kv_producer = true;
