@@ -285,6 +285,14 @@ TEST_CASE("registry: errors name the accessor, the option and the values", "[reg
     CHECK_THROWS_WITH(r.get(accessor::flashcomm2_odp), Catch::EndsWith("flashcomm2_enabled is false"));
     r.destroy();
 
+    ranktopo::config newest = c;  // a group the release does not have at all
+    newest.vllm_ascend_version = ranktopo::parse_release("latest", "test");
+    r.init(newest, backend, 0);
+    CHECK_THROWS_WITH(r.get(accessor::shard_weight),
+                      Catch::EndsWith("vllm-ascend 0.25.1rc1 (vllm_ascend_version) has no shard_weight group"));
+    CHECK_THROWS_WITH(r.get(accessor::flashcomm2_odp), Catch::EndsWith("has no flashcomm2_odp group"));
+    r.destroy();
+
     ranktopo::config borrowing = c;
     borrowing.flashcomm2_enabled = true;  // S = 1: odp is the engine's TP group
     CHECK_THROWS_WITH(r.init(borrowing, backend, 0), Catch::Contains("pass its handle as init's tp argument"));

@@ -54,6 +54,24 @@ inline constexpr std::array<std::string_view, accessor_count> accessor_names{
     return std::nullopt;
 }
 
+/// The step of init_ascend_model_parallel that binds accessor `a`.
+[[nodiscard]] constexpr step step_of(accessor a) noexcept {
+    switch (a) {
+        case accessor::mc2: return step::mc2;
+        case accessor::mlp_tp:
+        case accessor::otp:
+        case accessor::lmhead_tp:
+        case accessor::embed_tp: return step::fine_grained;
+        case accessor::flashcomm2_otp:
+        case accessor::flashcomm2_odp: return step::flashcomm2;
+        case accessor::fc3_quant_x: return step::fc3_quant_x;
+        case accessor::shard_weight: return step::shard_weight;
+        case accessor::p_tp: return step::p_tp;
+        case accessor::dynamic_eplb: return step::dynamic_eplb;
+    }
+    return step::mc2;
+}
+
 /// One communicator to create: the name the reference passes (engines pick
 /// per-group resources from it) and its groups.
 struct creation {

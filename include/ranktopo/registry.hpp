@@ -130,6 +130,10 @@ namespace detail {
 [[nodiscard]] inline std::string why_unbound(accessor a, const config& c) {
     const auto off = [](const char* option, int value) { return cat(option, " is ", value, " (off)"); };
     const auto no = [](const char* option) { return cat(option, " is false"); };
+    if (!c.vllm_ascend_version.layout().has(step_of(a))) {
+        return cat("vllm-ascend ", c.vllm_ascend_version.version(), " (vllm_ascend_version) has no ", name(a),
+                   " group");
+    }
     switch (a) {
         case accessor::mc2: return "mc2 is always created";
         case accessor::mlp_tp: return off("mlp_tensor_parallel_size", c.mlp_tensor_parallel_size);
