@@ -496,8 +496,10 @@ derived_config read_deployment(const deployment& d) {
                                           "whether the model uses MLA (model_type, kv_lora_rank) "
                                           "decides whether prefill and decode TP sizes count");
             if (is_deepseek_mla(text)) {
-                out.set(&config::pd_tp_ratio, "pd_tp_ratio", 1,
-                        "model config: model_type and kv_lora_rank (MLA: AscendConfig keeps the ratios at 1)");
+                const char* mla = "model config: model_type and kv_lora_rank (MLA: AscendConfig keeps the ratios at 1)";
+                out.set(&config::pd_tp_ratio, "pd_tp_ratio", 1, mla);
+                out.set(&config::pd_head_ratio, "pd_head_ratio", 1, mla);
+                out.set(&config::num_head_replica, "num_head_replica", 1, mla);
             } else {
                 if (decode < 1 || prefill % decode != 0) {
                     refuse("pd_tp_ratio", cat("prefill tp_size (", prefill, ") must be divisible by decode tp_size (",
