@@ -3,6 +3,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "ranktopo/deployment.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/plan.hpp"
 
@@ -10,15 +11,22 @@ namespace ranktopo_cli {
 
 int plan_command(arguments args) {
     config_input input;
+    bool show_config = false;
+    bool to_vllm = false;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
             std::string help =
-                "Usage: ranktopo plan [--config FILE | --example] [--set KEY=VALUE ...]\n\n"
+                "Usage: ranktopo plan [--config FILE | --example | DEPLOYMENT] [--set KEY=VALUE ...]\n"
+                "                     [--show-config | --to-vllm]\n\n"
                 "Prints the plan as one JSON object: {\"creations\": [{\"name\", \"groups\"}, ...],\n"
                 "\"handles\": {accessor: creation index or \"borrowed:tp\"}, \"destroy_order\": [...]},\n"
                 "the expected part of a golden fixture. An invalid config prints one line on\n"
-                "standard error and exits with status 2.\n\n";
+                "standard error and exits with status 2.\n\n"
+                "  --show-config   print the flat config instead, each value with where it came from\n"
+                "                  (flag, JSON path, environment variable, model field, default)\n"
+                "  --to-vllm       print instead the environment, model config fields and `vllm serve`\n"
+                "                  line that give this config; read back, they give it again\n\n";
             help += input_help;
             help += '\n';
             print_options(help);
@@ -26,13 +34,34 @@ int plan_command(arguments args) {
                 "\nExamples:\n"
                 "  ranktopo plan --example\n"
                 "  ranktopo plan --set world_size=16 --set tensor_parallel_size=4 --set data_parallel_size=4\n"
-                "  echo '{\"world_size\": 8, \"tensor_parallel_size\": 2}' | ranktopo plan --config -\n";
+                "  echo '{\"world_size\": 8, \"tensor_parallel_size\": 2}' | ranktopo plan --config -\n"
+                "  ranktopo plan --show-config --vllm-args \"-tp 8 -dp 2\" --env "
+                "VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE=2\n"
+                "  ranktopo plan --to-vllm --example\n";
             std::cout << help;
             return exit_ok;
         }
+        if (arg == "--show-config") {
+            show_config = true;
+            continue;
+        }
+        if (arg == "--to-vllm") {
+            to_vllm = true;
+            continue;
+        }
         if (!input.take(args, arg)) throw usage_error{"unknown option '" + std::string(arg) + "'"};
     }
-    const ranktopo::plan p = ranktopo::make_plan(input.load());
+    if (show_config && to_vllm) throw usage_error{"--show-config and --to-vllm exclude each other"};
+    const ranktopo::derived_config derived = input.derive();
+    const ranktopo::plan p = ranktopo::make_plan(derived.values);  // refuses what the release cannot serve
+    if (show_config) {
+        std::cout << describe_sources(derived);
+        return exit_ok;
+    }
+    if (to_vllm) {
+        std::cout << ranktopo::format_launch(ranktopo::to_deployment(derived.values));
+        return exit_ok;
+    }
     ranktopo::write_plan_json(std::cout, p);
     return exit_ok;
 }
