@@ -148,13 +148,13 @@ int env_int(const std::string& name, std::string_view text) {
     return value;
 }
 
-int arg_int(const std::string& flag, std::string_view text) {
+int arg_int(const std::string& flag, std::string_view text, int minimum) {
     int value = 0;
     const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (status != std::errc{} || end != text.data() + text.size() || text.empty()) {
         refuse(flag, cat(flag, " must be an integer, got '", text, "'"));
     }
-    if (value < 1) refuse(flag, cat(flag, " (", value, ") must be at least 1"));
+    if (value < minimum) refuse(flag, cat(flag, " (", value, ") must be at least ", minimum));
     return value;
 }
 
@@ -176,14 +176,15 @@ struct vllm_arguments {
 struct size_flag {
     std::string_view long_name;
     std::string_view short_name;
+    int minimum;
 };
 /// vllm/engine/arg_utils.py, EngineArgs.add_cli_args (parallel group).
-constexpr std::array<size_flag, 6> size_flags{{{"--tensor-parallel-size", "-tp"},
-                                               {"--data-parallel-size", "-dp"},
-                                               {"--pipeline-parallel-size", "-pp"},
-                                               {"--prefill-context-parallel-size", "-pcp"},
-                                               {"--decode-context-parallel-size", "-dcp"},
-                                               {"--data-parallel-size-local", "-dpl"}}};
+constexpr std::array<size_flag, 6> size_flags{{{"--tensor-parallel-size", "-tp", 1},
+                                               {"--data-parallel-size", "-dp", 1},
+                                               {"--pipeline-parallel-size", "-pp", 1},
+                                               {"--prefill-context-parallel-size", "-pcp", 1},
+                                               {"--decode-context-parallel-size", "-dcp", 1},
+                                               {"--data-parallel-size-local", "-dpl", 0}}};  // 0: a headless node
 
 vllm_arguments read_vllm_args(const std::vector<std::string>& args) {
     vllm_arguments out;
@@ -204,7 +205,7 @@ vllm_arguments read_vllm_args(const std::vector<std::string>& args) {
         bool known = false;
         for (const size_flag& f : size_flags) {
             if (name == f.long_name || name == f.short_name) {
-                out.sizes.emplace_back(std::string(f.long_name), arg_int(std::string(f.long_name), value()));
+                out.sizes.emplace_back(std::string(f.long_name), arg_int(std::string(f.long_name), value(), f.minimum));
                 known = true;
             }
         }
@@ -371,7 +372,7 @@ derived_config read_deployment(const deployment& d) {
         }
     }
     const auto section = [&](const char* key) -> json {
-        const json value = extra.value(key, json::object());
+        json value = extra.value(key, json::object());
         if (!value.is_object())
             refuse(cat("--additional-config: ", key),
                    cat("--additional-config: ", key, " must be an object, got ", shown(value)));

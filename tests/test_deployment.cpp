@@ -72,6 +72,7 @@ TEST_CASE("deployment: vLLM sizes, short forms, = and underscores; world_size is
     CHECK_THAT(refusal(launch("-tp x")), Catch::Contains("--tensor-parallel-size must be an integer, got 'x'"));
     CHECK_THAT(refusal(launch("-tp 0")), Catch::Contains("--tensor-parallel-size (0) must be at least 1"));
     CHECK_THAT(refusal(launch("-dp 2 -dpl 4")), Catch::Contains("--data-parallel-size-local (4) exceeds"));
+    CHECK(read_deployment(launch("-dp 2 -dpl 0")).values.data_parallel_size == 2);  // a headless node: min 0
 }
 
 // vllm-ascend v0.17.0rc1 vllm_ascend/ascend_config.py, AscendConfig.__init__:
