@@ -58,7 +58,7 @@ std::string source_of(const ranktopo::derived_config& r, const std::string& opti
 
 // vLLM v0.17.0 vllm/engine/arg_utils.py (EngineArgs.add_cli_args) and
 // ParallelConfig.world_size_across_dp = pipeline · tensor · prefill_context · data.
-TEST_CASE("deployment: vLLM sizes, short forms, = and underscores; world_size is their product", "[deployment]") {
+TEST_CASE("deployment: vLLM sizes, short forms, = and underscores, world_size as their product", "[deployment]") {
     const auto r = read_deployment(
         launch("serve /models/m -tp 4 --data_parallel_size=2 -pp 2 -pcp 2 --max-model-len 4096"));
     CHECK(r.values.tensor_parallel_size == 4);
