@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ranktopo/deployment.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/ranktopo.hpp"
 #include "test_support.hpp"
@@ -87,9 +88,35 @@ void check_plan(const ranktopo::plan& p, const config& c) {
     }
 }
 
+/// The same bytes as each JSON input of a deployment: served or refused with a
+/// config_error, and a served config's launch line, when it has one, reads back.
+void check_deployment_inputs(std::string_view text) {
+    for (int part = 0; part < 3; ++part) {
+        ranktopo::deployment d;
+        d.vllm_args = {"-tp", "4", "-dp", "2"};
+        (part == 0 ? d.additional_config : part == 1 ? d.kv_transfer_config : d.model_config) = std::string(text);
+        if (part == 2)
+            d.kv_transfer_config = R"({"kv_connector": "x", "kv_role": "kv_producer",
+            "kv_connector_extra_config": {"prefill": {"tp_size": 8}, "decode": {"tp_size": 2}}})";
+        config derived;
+        try {
+            derived = ranktopo::read_deployment(d).values;
+        } catch (const ranktopo::config_error&) {
+            continue;
+        }
+        try {
+            if (!(ranktopo::read_deployment(ranktopo::to_deployment(derived)).values == derived)) {
+                violated("to_deployment does not read back to the derived config", derived);
+            }
+        } catch (const ranktopo::config_error&) {
+        }
+    }
+}
+
 }  // namespace
 
 void check_config_text(std::string_view text) {
+    check_deployment_inputs(text);
     config c;
     try {
         c = ranktopo::parse_config(text);

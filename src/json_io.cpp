@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -12,10 +13,12 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "json_strict.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/nearest.hpp"
 #include "ranktopo/validate.hpp"
@@ -102,19 +105,70 @@ void assign_json(config& c, const std::string& key, const nlohmann::json& value)
     check_option_range(function, c, info);
 }
 
+/// One object or array being parsed: the keys seen so far, with their values.
+struct json_frame {
+    bool object = false;
+    std::string key;
+    std::vector<std::pair<std::string, std::string>> seen;
+};
+
+std::string path_of(const std::vector<json_frame>& stack) {
+    std::string path;
+    for (const json_frame& f : stack) {
+        if (f.object) path += cat(path.empty() ? "" : ".", f.key);
+        else path += "[]";
+    }
+    return path;
+}
+
 }  // namespace
 
-config parse_config(std::string_view json_text, const config& base) {
-    constexpr const char* function = "ranktopo::parse_config";
-    nlohmann::json document;
+nlohmann::json detail::parse_strict(std::string_view text, const char* function, const std::string& source,
+                                    const std::string& prefix) {
+    std::vector<json_frame> stack;
+    // A value is complete: remember it under its key, or refuse a key seen before in this object.
+    const auto complete = [&](const nlohmann::json& value) {
+        if (stack.empty() || !stack.back().object) return;
+        json_frame& top = stack.back();
+        for (const auto& [key, first] : top.seen) {
+            if (key == top.key) {
+                refuse(function, source,
+                       cat(prefix, "duplicate key '", path_of(stack), "' (", first, ", then ", shortened(value), ")"));
+            }
+        }
+        top.seen.emplace_back(top.key, shortened(value));
+    };
+    const nlohmann::json::parser_callback_t callback = [&](int /*depth*/, nlohmann::json::parse_event_t event,
+                                                           nlohmann::json& parsed) {
+        using event_t = nlohmann::json::parse_event_t;
+        switch (event) {
+            case event_t::object_start: stack.push_back({true, {}, {}}); break;
+            case event_t::array_start: stack.push_back({false, {}, {}}); break;
+            case event_t::key: stack.back().key = parsed.get<std::string>(); break;
+            case event_t::object_end:
+            case event_t::array_end:
+                stack.pop_back();
+                complete(parsed);
+                break;
+            case event_t::value: complete(parsed); break;
+        }
+        return true;
+    };
     try {
-        document = nlohmann::json::parse(json_text.begin(), json_text.end());
+        return nlohmann::json::parse(text.begin(), text.end(), callback);
     } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number beyond double
         // nlohmann's message starts with "[json.exception.parse_error.101] "; keep what follows.
         std::string_view what = e.what();
         if (const auto end = what.find("] "); end != std::string_view::npos) what.remove_prefix(end + 2);
-        refuse(function, "config", cat("not valid JSON: ", what));
+        refuse(function, source, cat(prefix, "not valid JSON: ", what));
     }
+}
+
+namespace {}  // namespace
+
+config parse_config(std::string_view json_text, const config& base) {
+    constexpr const char* function = "ranktopo::parse_config";
+    const nlohmann::json document = detail::parse_strict(json_text, function, "config", "");
     if (!document.is_object()) {
         refuse(function, "config", cat("the config must be a JSON object, got ", type_name(document)));
     }

@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <numeric>
@@ -67,41 +66,65 @@ bool config_input::take(arguments& args, std::string_view arg) {
     } else if (arg == "--example") {
         example = true;
     } else {
-        return false;
+        return deploy.take(args, arg);
     }
     return true;
 }
 
 ranktopo::config config_input::load() const {
+    return derive().values;
+}
+
+ranktopo::derived_config config_input::derive() const {
     if (file && example) throw usage_error{"--config and --example exclude each other"};
-    ranktopo::config c = example ? ranktopo::example_config() : ranktopo::config{};
-    if (file) {
-        std::string text;
-        if (*file == "-") {
-            text = read_all(std::cin);
-        } else {
-            std::ifstream in(*file, std::ios::binary);
-            if (!in) throw usage_error{"cannot open config file '" + *file + "'"};
-            text = read_all(in);
-        }
-        try {
-            c = ranktopo::parse_config(text, c);
-        } catch (const ranktopo::config_error& e) {
-            throw usage_error{
-                fmt::format("--config {}: {}", *file == "-" ? "- (standard input)" : *file, user_message(e))};
-        }
+    if (deploy.given() && (file || example)) {
+        throw usage_error{
+            "the deployment options (--vllm-args, --additional-config, ...) exclude --config and --example"};
     }
-    for (const std::string& s : settings) {
+    // A library refusal of one --set names that flag and value.
+    const auto set = [](ranktopo::config& c, const std::string& s) {
         try {
             ranktopo::set_option(c, s);
         } catch (const ranktopo::config_error& e) {
             throw usage_error{fmt::format("--set {}: {}", s, user_message(e))};
         }
+    };
+    ranktopo::derived_config d;
+    if (deploy.given()) {
+        ranktopo::config chosen;  // the release whose rules the deployment follows
+        for (const std::string& s : settings) {
+            if (s.starts_with("vllm_ascend_version=")) set(chosen, s);
+        }
+        d = deploy.derive(chosen.vllm_ascend_version);
+    } else {
+        d.values = example ? ranktopo::example_config() : ranktopo::config{};
+        if (file) {
+            const std::string text = *file == "-" ? read_all(std::cin) : read_text_file("config file", *file);
+            try {
+                d.values = ranktopo::parse_config(text, d.values);
+            } catch (const ranktopo::config_error& e) {
+                throw usage_error{
+                    fmt::format("--config {}: {}", *file == "-" ? "- (standard input)" : *file, user_message(e))};
+            }
+        }
+        const ranktopo::config defaults;
+        for (const ranktopo::option_info& o : ranktopo::options) {
+            const bool changed = ranktopo::option_text(d.values, o) != ranktopo::option_text(defaults, o);
+            d.sources.push_back({std::string(o.name), !changed  ? "default"
+                                                      : example ? "--example"
+                                                                : "--config " + *file});
+        }
     }
-    if (c.world_size == 0) {
+    for (const std::string& s : settings) {
+        set(d.values, s);
+        for (ranktopo::option_source& source : d.sources) {
+            if (s.starts_with(source.option + "=")) source.source = "--set " + s;
+        }
+    }
+    if (d.values.world_size == 0) {
         throw usage_error{"world_size is required: give --config FILE, --example or --set world_size=N"};
     }
-    return c;
+    return d;
 }
 
 bool output_options::take(arguments& args, std::string_view arg) {
@@ -170,6 +193,8 @@ void print_options(std::string& out) {
         out += fmt::format("  {:<40}default {}; {}\n", o.name, def, o.help);
     }
     out += fmt::format("vllm_ascend_version takes one of: {}\n", ranktopo::accepted_releases());
+    out += '\n';
+    out += deploy_help;
 }
 
 std::string paint(bool on, fmt::text_style style, std::string_view text) {

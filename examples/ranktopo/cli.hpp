@@ -10,6 +10,7 @@
 
 #include <fmt/color.h>
 
+#include "deploy_input.hpp"
 #include "ranktopo/config.hpp"
 #include "ranktopo/error.hpp"
 #include "ranktopo/family.hpp"
@@ -67,10 +68,13 @@ struct config_input {
     std::optional<std::string> file;
     bool example = false;
     std::vector<std::string> settings;
+    deploy_input deploy;  ///< the deployment flags (deploy_input.hpp)
 
     /// Consumes `arg` (and its value) if it is an input option.
     bool take(arguments& args, std::string_view arg);
     [[nodiscard]] ranktopo::config load() const;
+    /// The config and where each value came from.
+    [[nodiscard]] ranktopo::derived_config derive() const;
 };
 
 enum class output_format { text, json };
