@@ -73,6 +73,11 @@ backend::backend(store shared, int rank, int world_size, std::chrono::millisecon
     if (timeout_.count() <= 0) {
         throw backend_error(cat(function, ": the timeout must be positive, not ", timeout_.count(), " ms"));
     }
+    // Gloo's rendezvous waits for the first key with its own timeout but
+    // reads the others with the store's (300 s by default, checked with
+    // PyTorch 1.13's Gloo): without this a missing member stalls the others
+    // for five minutes whatever the backend's timeout says.
+    store_->setTimeout(timeout_);
     if (!make_) make_ = gloo_factory(timeout_);
 }
 
@@ -93,16 +98,16 @@ process_group backend::create(const creation_request& request) {
         generation = generations_[{request.index, std::string(request.name)}]++;
     }
     const group_view members = request.members();
-    const std::string prefix =
-        cat("ranktopo/create/", request.index, "/", std::string(request.name), "/", generation, "/", request.self.group);
+    const std::string prefix = cat("ranktopo/create/", request.index, "/", std::string(request.name), "/", generation,
+                                   "/", request.self.group);
     process_group made;
     try {
         made = make_(c10::make_intrusive<c10d::PrefixStore>(prefix, store_), request.self.position, members.size(),
                      request);
     } catch (...) {
         throw backend_error(cat(function, ": group ", request.self.group, " (ranks ", describe_members(members),
-                                "), this rank ", rank_, " at position ", request.self.position, " of ",
-                                members.size(), ", store prefix '", prefix, "', timeout ", timeout_.count(),
+                                "), this rank ", rank_, " at position ", request.self.position, " of ", members.size(),
+                                ", store prefix '", prefix, "', timeout ", timeout_.count(),
                                 " ms: ", current_message()));
     }
     if (!made) {
@@ -151,8 +156,8 @@ std::vector<std::byte> backend::all_gather(std::span<const std::byte> mine) {
     for (int r = 0; r < world_size_; ++r) {
         const std::vector<std::uint8_t> theirs = store_->get(keys[static_cast<std::size_t>(r)]);
         if (theirs.size() != mine.size()) {
-            throw backend_error(cat(function, ": round ", round, ": rank ", r, " sent ", theirs.size(),
-                                    " bytes, rank ", rank_, " ", mine.size(), "; every rank must send as many"));
+            throw backend_error(cat(function, ": round ", round, ": rank ", r, " sent ", theirs.size(), " bytes, rank ",
+                                    rank_, " ", mine.size(), "; every rank must send as many"));
         }
         for (std::size_t i = 0; i < theirs.size(); ++i) {
             out[static_cast<std::size_t>(r) * mine.size() + i] = static_cast<std::byte>(theirs[i]);

@@ -52,7 +52,8 @@ public:
     static constexpr std::chrono::milliseconds default_timeout{std::chrono::seconds(300)};
 
     /// `shared` must be the same store on every rank; `make` defaults to
-    /// gloo_factory(timeout). Throws backend_error for a null store, a rank
+    /// gloo_factory(timeout). Sets the store's timeout to `timeout`, which
+    /// bounds every wait of a rendezvous (Gloo reads keys with it). Throws backend_error for a null store, a rank
     /// outside [0, world_size) or a non-positive timeout.
     backend(store shared, int rank, int world_size, std::chrono::milliseconds timeout = default_timeout,
             factory make = {});
