@@ -33,6 +33,16 @@ if(TARGET ranktopo_mpi)
           DESTINATION "${RANKTOPO_INSTALL_CMAKEDIR}" COMPONENT ranktopo_development)
 endif()
 
+# The torch backend likewise: find_package(ranktopo COMPONENTS torch).
+if(TARGET ranktopo_torch)
+  install(TARGETS ranktopo_torch EXPORT ranktopoTorchTargets
+          ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT ranktopo_development
+          LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT ranktopo_runtime
+          RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT ranktopo_runtime)
+  install(EXPORT ranktopoTorchTargets NAMESPACE ranktopo:: FILE ranktopoTorchTargets.cmake
+          DESTINATION "${RANKTOPO_INSTALL_CMAKEDIR}" COMPONENT ranktopo_development)
+endif()
+
 if(TARGET ranktopo_cli)
   install(TARGETS ranktopo_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT ranktopo_runtime)
 endif()

@@ -2,7 +2,7 @@
 # tree, and checks what it prints. Run as a test:
 #   cmake -DMODE=... -DCONSUMER_DIR=... -DWORK_DIR=... -DRANKTOPO_SOURCE_DIR=...
 #         -DPREFIX=... -DGENERATOR=... -DCXX_COMPILER=... -DBUILD_TYPE=...
-#         [-DLINKER_FLAGS=...] [-DEXPECT_MPI=ON] -P check_consumer.cmake
+#         [-DLINKER_FLAGS=...] [-DEXPECT_MPI=ON] [-DEXPECT_TORCH=ON] -P check_consumer.cmake
 # MODE=install instead installs the build tree RANKTOPO_BINARY_DIR into PREFIX.
 
 function(run)
@@ -42,7 +42,12 @@ file(REMOVE_RECURSE "${build_dir}")
 set(configure "${CMAKE_COMMAND}" -S "${CONSUMER_DIR}" -B "${build_dir}" -G "${GENERATOR}"
     "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}" "-DCONSUME_VIA=${MODE}"
     "-DRANKTOPO_SOURCE_DIR=${RANKTOPO_SOURCE_DIR}" "-DCMAKE_PREFIX_PATH=${PREFIX}"
-    "-DEXPECT_MPI=${EXPECT_MPI}" -DFETCHCONTENT_FULLY_DISCONNECTED=ON)
+    "-DEXPECT_MPI=${EXPECT_MPI}" "-DEXPECT_TORCH=${EXPECT_TORCH}" -DFETCHCONTENT_FULLY_DISCONNECTED=ON)
+if(MODE STREQUAL "add_subdirectory" OR MODE STREQUAL "FetchContent")
+  # These build ranktopo from source inside the consumer: the torch backend's
+  # one file would add half a minute to each and is covered by find_package.
+  list(APPEND configure -DRANKTOPO_WITH_TORCH=OFF)
+endif()
 if(LINKER_FLAGS)  # a sanitized libranktopo needs its runtime in the consumer's link
   list(APPEND configure "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
 endif()

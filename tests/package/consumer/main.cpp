@@ -5,7 +5,15 @@
 #include <ranktopo/io.hpp>
 #include <ranktopo/ranktopo.hpp>
 
+#ifdef CONSUMER_WITH_TORCH
+#include <cstdint>
+std::uintptr_t ranktopo_torch_linked();  // torch_check.cpp
+#endif
+
 int main() {
+#ifdef CONSUMER_WITH_TORCH
+    if (ranktopo_torch_linked() == 0) return 1;
+#endif
     try {
         const ranktopo::config topology = ranktopo::parse_config(
             R"({"world_size": 8, "tensor_parallel_size": 2, "data_parallel_size": 4, "mlp_tensor_parallel_size": 2})");

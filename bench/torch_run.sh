@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# ranktopo::torch (members only) against vLLM's way (new_group for every
+# group on every rank, Debian's python3-torch), one config at 4, 8 and 16
+# processes, in one run; then the calls per rank counted from the plan up to
+# 2^20 ranks. Usage, from anywhere:  bench/torch_run.sh
+# BUILD_DIR (default build-bench-torch) overrides the build directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir="${BUILD_DIR:-build-bench-torch}"
+python=/usr/bin/python3  # Debian's, which has python3-torch
+settings=(tensor_parallel_size=2 mlp_tensor_parallel_size=2 oproj_tensor_parallel_size=2
+  embedding_tensor_parallel_size=2 flashcomm2_enabled=true flashcomm2_oproj_tensor_parallel_size=2
+  layer_sharding=true dynamic_eplb=true multistream_overlap_gate=true)
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRANKTOPO_BUILD_BENCHMARKS=ON \
+  -DRANKTOPO_BUILD_TESTS=OFF -DRANKTOPO_BUILD_EXAMPLES=ON -DRANKTOPO_WITH_MPI=OFF > /dev/null
+cmake --build "$build_dir" -j2 --target ranktopo_cli ranktopo_bench_torch
+
+echo "# ranktopo::torch vs vLLM's new_group, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores"
+echo "# config: world_size=N data_parallel_size=N/2 ${settings[*]}"
+echo
+echo "| processes | creations | groups | vLLM way ms | ranktopo::torch ms | vLLM calls per rank | ranktopo calls per rank | speed-up |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for n in 4 8 16; do
+  sets=(--set "world_size=$n" --set "data_parallel_size=$((n / 2))")
+  for s in "${settings[@]}"; do sets+=(--set "$s"); done
+  "$build_dir/examples/ranktopo" plan "${sets[@]}" > "$build_dir/plan_$n.json"
+  read -r _ _ creations groups vllm_ms vllm_calls < <("$python" bench/torch_vllm.py "$n" "$build_dir/plan_$n.json")
+  read -r _ _ _ _ ours_ms ours_calls < <("$build_dir/bench/ranktopo_bench_torch" "$n" "${settings[@]}")
+  awk -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" -v vc="$vllm_calls" -v oc="$ours_calls" \
+    'BEGIN { printf "| %d | %d | %d | %.0f | %.0f | %d | %d | %.1fx |\n", n, c, g, v, o, vc, oc, v / o }'
+done
+echo
+echo "Process-group constructions per rank, counted from the plan (not run):"
+echo
+"$build_dir/bench/ranktopo_bench_torch" --count "${settings[@]}"
