@@ -22,6 +22,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
 
+#include "ranktopo/agreement.hpp"
 #include "ranktopo/backend.hpp"
 
 namespace ranktopo::torch {
@@ -105,5 +106,6 @@ private:
 };
 
 static_assert(communicator_backend<backend>);
+static_assert(agreeing_backend<backend>);  // registry::init agrees on the plan through the store
 
 }  // namespace ranktopo::torch

@@ -12,6 +12,8 @@
 //     the world) with an error naming it, and rolls back too.
 // agree: three rounds of backend::all_gather; agree_missing: the last rank
 //     never calls it, the others time out naming it.
+// skewed: rank 0's config differs; the registry's agreement, through the
+//     store, fails every rank with the same error before any group exists.
 //
 // The driver exits 0 only if every child does; children die with the driver
 // (PR_SET_PDEATHSIG), and ctest's TIMEOUT bounds the whole run.
@@ -34,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "ranktopo/agreement.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/registry.hpp"
 #include "ranktopo/torch.hpp"
@@ -239,6 +242,32 @@ int run_agree_missing(checker& t, const ranktopo::torch::store& s, int n) {
     return t.failures;
 }
 
+/// Issue 10 over the store: rank 0 holds a stale config (MLP TP off, the
+/// others 2). Every rank throws the same agreement_error naming the option
+/// and the ranks, and none creates a process group.
+int run_skewed(checker& t, const ranktopo::torch::store& s, int n) {
+    const std::string d = "data_parallel_size=" + std::to_string(n / 2);
+    const ranktopo::config c = with(
+        n, {"tensor_parallel_size=2", d, t.rank == 0 ? "mlp_tensor_parallel_size=0" : "mlp_tensor_parallel_size=2"});
+    ranktopo::torch::backend b(s, t.rank, n, milliseconds(30000));
+    registry r;
+    std::string message;
+    try {
+        r.init(c, b, t.rank);
+        t.check(false, "init succeeded with a skewed config");
+    } catch (const ranktopo::agreement_error& e) {
+        message = e.what();
+        t.check(e.option() == "mlp_tensor_parallel_size", "the option: " + e.option());
+    }
+    // The larger camp first; a tie in rank order.
+    const std::string expected = n == 2 ? "rank 0 has mlp_tensor_parallel_size=0, rank 1 has 2"
+                                        : "ranks 1-" + std::to_string(n - 1) +
+                                              " have mlp_tensor_parallel_size=2, rank 0 has 0";
+    t.check(contains(message, expected), "every rank names the option, its values and the ranks: " + message);
+    t.check(b.created() == 0 && !r.initialized(), "no process group created");
+    return t.failures;
+}
+
 int run_child(const std::string& scenario, int rank, int n, const std::string& path) {
     checker t{rank, 0};
     try {
@@ -247,6 +276,7 @@ int run_child(const std::string& scenario, int rank, int n, const std::string& p
         if (scenario == "rollback") return run_rollback(t, s, n);
         if (scenario == "agree") return run_agree(t, s, n);
         if (scenario == "agree_missing") return run_agree_missing(t, s, n);
+        if (scenario == "skewed") return run_skewed(t, s, n);
         std::cerr << "unknown scenario " << scenario << "\n";
     } catch (const std::exception& e) {
         std::cerr << "rank " << rank << ": FAILED: unexpected exception: " << e.what() << "\n";
@@ -258,7 +288,7 @@ int run_child(const std::string& scenario, int rank, int n, const std::string& p
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::cerr << "usage: ranktopo_torch_tests registry|rollback|agree|agree_missing <processes>\n";
+        std::cerr << "usage: ranktopo_torch_tests registry|rollback|agree|agree_missing|skewed <processes>\n";
         return 2;
     }
     const std::string scenario = argv[1];
