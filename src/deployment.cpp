@@ -10,6 +10,7 @@
 // vllm/engine/arg_utils.py, KVTransferConfig.is_kv_producer / is_kv_consumer,
 // ModelConfig.is_deepseek_mla, ParallelConfig.world_size_across_dp.
 #include "ranktopo/deployment.hpp"
+#include "ranktopo/nearest.hpp"
 
 #include <algorithm>
 #include <array>
@@ -46,28 +47,15 @@ std::string shown(const json& value) {
     return text;
 }
 
-/// Levenshtein distance, for "did you mean".
-std::size_t distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0U : 1U)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
+/// The nearest of `names` however far: a warning about a key vllm-ascend
+/// ignores always names the closest one it reads (nearest_name only answers
+/// for likely typos).
 template <typename Names>
 std::string_view nearest(std::string_view key, const Names& names) {
     std::string_view best;
     std::size_t best_distance = SIZE_MAX;
     for (std::string_view n : names) {
-        if (const std::size_t dist = distance(key, n); dist < best_distance) {
+        if (const std::size_t dist = edit_distance(key, n); dist < best_distance) {
             best = n;
             best_distance = dist;
         }
