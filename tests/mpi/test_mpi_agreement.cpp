@@ -16,6 +16,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
+#include "mpi_world.hpp"
 #include "ranktopo/fingerprint.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/mpi.hpp"
@@ -69,17 +70,8 @@ namespace {
 
 using registry = ranktopo::registry<ranktopo::mpi::backend>;
 
-int world_rank() {
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    return rank;
-}
-
-int world_size() {
-    int size = 0;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    return size;
-}
+using ranktopo_test::world_rank;
+using ranktopo_test::world_size;
 
 /// Every rank's value of `mine` equals rank 0's (one PMPI_Allreduce of min and max).
 bool same_everywhere(std::uint64_t mine) {

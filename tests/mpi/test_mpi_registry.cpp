@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "golden_fixtures.hpp"
+#include "mpi_world.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/mpi.hpp"
 #include "ranktopo/registry.hpp"
@@ -26,17 +27,8 @@ namespace {
 using ranktopo::accessor;
 using registry = ranktopo::registry<ranktopo::mpi::backend>;
 
-int world_rank() {
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    return rank;
-}
-
-int world_size() {
-    int size = 0;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    return size;
-}
+using ranktopo_test::world_rank;
+using ranktopo_test::world_size;
 
 /// The world ranks of the communicator's members, in its rank order.
 std::vector<int> gathered_world_ranks(MPI_Comm communicator) {
