@@ -55,8 +55,8 @@ std::string shortened(const nlohmann::json& value) {
 const option_info& known_option(const char* function, std::string_view key) {
     const option_info* info = find_option(key);
     if (info == nullptr) {
-        std::vector<std::string_view> names;
-        for (const option_info& o : options) names.push_back(o.name);
+        std::array<std::string_view, options.size()> names{};
+        for (std::size_t i = 0; i < options.size(); ++i) names[i] = options[i].name;
         const std::optional<std::string_view> near = nearest_name(key, names);
         refuse(
             function, std::string(key),
