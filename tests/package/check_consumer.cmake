@@ -5,14 +5,7 @@
 #         [-DLINKER_FLAGS=...] [-DEXPECT_MPI=ON] [-DEXPECT_TORCH=ON] -P check_consumer.cmake
 # MODE=install instead installs the build tree RANKTOPO_BINARY_DIR into PREFIX.
 
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    string(REPLACE ";" " " command "${ARGN}")
-    message(FATAL_ERROR "failed (${code}): ${command}\n${out}\n${err}")
-  endif()
-  set(run_output "${out}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/run_checked.cmake")
 
 if(MODE STREQUAL "install")
   file(REMOVE_RECURSE "${PREFIX}")

@@ -4,14 +4,7 @@
 #   cmake -DENGINE_DIR=... -DWORK_DIR=... -DPREFIX=... -DGENERATOR=... -DCXX_COMPILER=...
 #         -DBUILD_TYPE=... [-DLINKER_FLAGS=...] [-DEXPECT_MPI=ON -DMPIEXEC=...] -P check_engine.cmake
 
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT code EQUAL 0)
-    string(REPLACE ";" " " command "${ARGN}")
-    message(FATAL_ERROR "failed (${code}): ${command}\n${out}\n${err}")
-  endif()
-  set(run_output "${out}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/run_checked.cmake")
 
 set(build_dir "${WORK_DIR}/engine")
 file(REMOVE_RECURSE "${build_dir}")
