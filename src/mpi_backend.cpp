@@ -3,6 +3,7 @@
 
 #include <climits>
 #include <string>
+#include <vector>
 
 #include "ranktopo/error.hpp"
 #include "ranktopo/validate.hpp"
@@ -37,9 +38,12 @@ void require_initialized(const char* function) {
 
 }  // namespace
 
-backend::backend(MPI_Comm parent) : parent_(parent) {
+backend::backend(MPI_Comm parent, method how) : parent_(parent), method_(how) {
     constexpr const char* function = "ranktopo::mpi::backend";
     require_initialized(function);
+    if (method_ != method::split && method_ != method::members_only) {
+        throw backend_error(cat(function, ": unknown creation method ", static_cast<int>(method_)));
+    }
     check(MPI_Comm_rank(parent_, &rank_), cat(function, ": MPI_Comm_rank on the parent communicator"));
     check(MPI_Comm_size(parent_, &size_), cat(function, ": MPI_Comm_size on the parent communicator"));
 }
@@ -61,9 +65,37 @@ MPI_Comm backend::create(const creation_request& request) {
                                 "; initialize the registry with the backend's rank()"));
     }
     MPI_Comm communicator = MPI_COMM_NULL;
-    check(MPI_Comm_split(parent_, request.self.group, request.self.position, &communicator),
-          cat(function, ": MPI_Comm_split(colour ", request.self.group, ", key ", request.self.position, ")"));
+    if (method_ == method::members_only) {
+        communicator = create_members_only(request, function);
+    } else {
+        check(MPI_Comm_split(parent_, request.self.group, request.self.position, &communicator),
+              cat(function, ": MPI_Comm_split(colour ", request.self.group, ", key ", request.self.position, ")"));
+    }
     created_.fetch_add(1);
+    return communicator;
+}
+
+MPI_Comm backend::create_members_only(const creation_request& request, const std::string& function) {
+    // Every rank counts every create() call, so the tag is the same for all
+    // members of one creation and differs from the creation before and
+    // after it: a fast member already in the next creation cannot be
+    // matched by a slow one still in this one. 32767 is the smallest
+    // MPI_TAG_UB the standard allows.
+    constexpr int tag_count = 32768;
+    const int tag = attempts_.fetch_add(1) % tag_count;
+    const group_view members = request.members();
+    std::vector<int> ranks(members.begin(), members.end());
+    MPI_Group parent_group = MPI_GROUP_NULL;
+    check(MPI_Comm_group(parent_, &parent_group), cat(function, ": MPI_Comm_group of the parent"));
+    MPI_Group group = MPI_GROUP_NULL;
+    const int included = MPI_Group_incl(parent_group, static_cast<int>(ranks.size()), ranks.data(), &group);
+    MPI_Group_free(&parent_group);
+    check(included, cat(function, ": MPI_Group_incl of group ", request.self.group, " (", ranks.size(), " ranks)"));
+    MPI_Comm communicator = MPI_COMM_NULL;
+    const int created = MPI_Comm_create_group(parent_, group, tag, &communicator);
+    MPI_Group_free(&group);
+    check(created, cat(function, ": MPI_Comm_create_group of group ", request.self.group, " (", ranks.size(),
+                       " ranks), tag ", tag));
     return communicator;
 }
 

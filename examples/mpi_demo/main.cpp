@@ -27,9 +27,12 @@
 namespace {
 
 constexpr std::string_view usage =
-    "Usage: mpirun -np N ranktopo-mpi-demo [--lazy] [--set KEY=VALUE]... [--skew-rank R --skew KEY=VALUE]...\n"
+    "Usage: mpirun -np N ranktopo-mpi-demo [--lazy] [--method members_only|split] [--set KEY=VALUE]...\n"
+    "                                       [--skew-rank R --skew KEY=VALUE]...\n"
     "Builds ranktopo's communicators for the config on every rank (world_size = N unless set)\n"
     "and prints, per rank, each accessor's group after checking the communicator against it.\n"
+    "--method: each rank creates its own group with MPI_Comm_create_group (members_only, the\n"
+    "default) or every creation is one MPI_Comm_split over the world (split).\n"
     "--skew-rank R --skew KEY=VALUE: rank R alone applies the --skew settings; the ranks then\n"
     "disagree, and every rank prints the same error (exit status 3) instead of hanging.\n";
 
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
     ranktopo::config c;
     c.world_size = ranks;
     auto mode = ranktopo::creation_mode::eager;
+    auto method = ranktopo::mpi::backend::default_method;
     int skew_rank = -1;
     std::vector<std::string> skews;
     try {
@@ -100,6 +104,16 @@ int main(int argc, char** argv) {
             }
             if (arg == "--lazy") {
                 mode = ranktopo::creation_mode::lazy;
+            } else if (arg == "--method" && i + 1 < argc) {
+                const std::string_view value = argv[++i];
+                if (value == ranktopo::mpi::name(ranktopo::mpi::method::split)) {
+                    method = ranktopo::mpi::method::split;
+                } else if (value == ranktopo::mpi::name(ranktopo::mpi::method::members_only)) {
+                    method = ranktopo::mpi::method::members_only;
+                } else {
+                    throw std::invalid_argument("--method " + std::string(value) +
+                                                ": expected members_only or split");
+                }
             } else if (arg == "--set" && i + 1 < argc) {
                 ranktopo::set_option(c, argv[++i]);
             } else if (arg == "--skew-rank" && i + 1 < argc) {
@@ -125,7 +139,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        ranktopo::mpi::backend backend(MPI_COMM_WORLD);
+        ranktopo::mpi::backend backend(MPI_COMM_WORLD, method);
         // The engine-facing path: vLLM's own groups (world, tp, ...) are
         // created here too, and vllm-ascend's own config rules apply.
         ranktopo::registry<ranktopo::mpi::backend> registry(mode);

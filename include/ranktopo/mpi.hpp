@@ -1,10 +1,14 @@
-// ranktopo — the MPI backend (ranktopo::mpi): communicators split from a
-// parent communicator, one MPI_Comm_split per creation.
+// ranktopo — the MPI backend (ranktopo::mpi): one communicator per creation
+// from a parent communicator, made one of two ways.
 //
-// Each creation is one collective call on the parent: colour = this rank's
-// group index, key = its position (both from family::locate, never from
-// enumerating the groups), so MPI_Comm_rank in the new communicator is the
-// position. NCCL (ncclCommSplit) and HCCL fit the same shape.
+// split: one MPI_Comm_split on the parent, colour = this rank's group index,
+// key = its position (both from family::locate, never from enumerating the
+// groups), so MPI_Comm_rank in the new communicator is the position. NCCL
+// (ncclCommSplit) and HCCL fit the same shape.
+//
+// members_only: this rank's own group only, its member list computed locally
+// (family::group of this rank's group index), then MPI_Group_incl and
+// MPI_Comm_create_group, a collective over that group's members alone.
 #pragma once
 
 #include <mpi.h>
@@ -12,12 +16,29 @@
 #include <atomic>
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "ranktopo/agreement.hpp"
 #include "ranktopo/backend.hpp"
 
 namespace ranktopo::mpi {
+
+/// How backend::create makes a communicator; both give congruent
+/// communicators with this rank at its position.
+enum class method {
+    /// One MPI_Comm_split per creation: collective over the whole parent.
+    split,
+    /// MPI_Group_incl + MPI_Comm_create_group over this rank's group only:
+    /// collective over its members (a group of one needs nobody else).
+    /// Faster at 8 and 16 processes here (README, bench/bench_mpi.cpp).
+    members_only,
+};
+
+/// "split" or "members_only".
+[[nodiscard]] constexpr const char* name(method m) noexcept {
+    return m == method::split ? "split" : "members_only";
+}
 
 /// A communicator_backend over MPI. Its handles are MPI_Comm; destroy is
 /// MPI_Comm_free. Errors are backend_error, naming the call, the creation
@@ -28,14 +49,20 @@ class backend {
 public:
     using handle_type = MPI_Comm;
 
-    /// Splits from `parent` (not owned; it must outlive the backend).
-    explicit backend(MPI_Comm parent = MPI_COMM_WORLD);
+    /// The method chosen from bench/bench_mpi.cpp's figures (README, "MPI").
+    static constexpr method default_method = method::members_only;
+
+    /// Creates from `parent` (not owned; it must outlive the backend).
+    explicit backend(MPI_Comm parent = MPI_COMM_WORLD, method how = default_method);
     backend(const backend&) = delete;
     backend& operator=(const backend&) = delete;
 
-    /// The communicator of this rank's group: collective over the parent.
-    /// Throws backend_error if the parent's size is not the family's world
-    /// size, or this process's rank in it is not the request's rank.
+    /// The communicator of this rank's group: collective over the parent
+    /// (split) or over the group's members (members_only; its tag counts
+    /// this backend's creations, the same on every rank since all create in
+    /// one order). Throws backend_error if the parent's size is not the
+    /// family's world size, or this process's rank in it is not the
+    /// request's rank.
     [[nodiscard]] MPI_Comm create(const creation_request& request);
 
     /// MPI_Comm_free.
@@ -46,6 +73,7 @@ public:
     [[nodiscard]] std::vector<std::byte> all_gather(std::span<const std::byte> mine);
 
     [[nodiscard]] MPI_Comm parent() const noexcept { return parent_; }
+    [[nodiscard]] method how() const noexcept { return method_; }
     /// This process's rank in the parent: what to pass to registry::init.
     [[nodiscard]] int rank() const noexcept { return rank_; }
     [[nodiscard]] int size() const noexcept { return size_; }
@@ -56,12 +84,16 @@ public:
     [[nodiscard]] int gathers() const noexcept { return gathers_.load(); }
 
 private:
+    [[nodiscard]] MPI_Comm create_members_only(const creation_request& request, const std::string& function);
+
     MPI_Comm parent_;
+    method method_;
     int rank_ = 0;
     int size_ = 0;
     std::atomic<int> created_{0};
     std::atomic<int> freed_{0};
     std::atomic<int> gathers_{0};
+    std::atomic<int> attempts_{0};  ///< create() calls so far: members_only's tag
 };
 
 static_assert(communicator_backend<backend>);

@@ -27,6 +27,7 @@ namespace {
 /// MPI collectives this process entered, by kind (the test's own included).
 struct collective_counts {
     long split = 0;
+    long create_group = 0;
     long allgather = 0;
     long other = 0;  ///< any other communicator-creating or collective call wrapped below
 };
@@ -45,7 +46,7 @@ int MPI_Allgather(const void* send, int send_count, MPI_Datatype send_type, void
     return PMPI_Allgather(send, send_count, send_type, receive, receive_count, receive_type, comm);
 }
 int MPI_Comm_create_group(MPI_Comm comm, MPI_Group group, int tag, MPI_Comm* out) {
-    ++counted.other;
+    ++counted.create_group;
     return PMPI_Comm_create_group(comm, group, tag, out);
 }
 int MPI_Comm_create(MPI_Comm comm, MPI_Group group, MPI_Comm* out) {
@@ -149,19 +150,24 @@ TEST_CASE("mpi agreement: a matching config makes one collective per creation pl
     c.dynamic_eplb = true;
     c.oproj_tensor_parallel_size = 2;  // shares mlptp's size: no creation of its own
     c.lmhead_tensor_parallel_size = 1;
-    const std::size_t creations = ranktopo::make_plan(c).creations.size();
-    const collective_counts before = counted;
-    ranktopo::mpi::backend backend;
-    registry r;
-    r.init(c, backend, backend.rank());
-    const collective_counts after = counted;
-    CHECK(after.split - before.split == static_cast<long>(creations));
-    CHECK(after.allgather - before.allgather == 1);
-    CHECK(after.other - before.other == 0);
-    CHECK(backend.created() == static_cast<int>(creations));
-    CHECK(backend.gathers() == 1);
-    r.destroy();
-    CHECK(backend.freed() == backend.created());
+    const auto creations = static_cast<long>(ranktopo::make_plan(c).creations.size());
+    for (const ranktopo::mpi::method how : {ranktopo::mpi::method::split, ranktopo::mpi::method::members_only}) {
+        INFO("method " << ranktopo::mpi::name(how));
+        const collective_counts before = counted;
+        ranktopo::mpi::backend backend(MPI_COMM_WORLD, how);
+        registry r;
+        r.init(c, backend, backend.rank());
+        const collective_counts after = counted;
+        const bool split = how == ranktopo::mpi::method::split;
+        CHECK(after.split - before.split == (split ? creations : 0));
+        CHECK(after.create_group - before.create_group == (split ? 0 : creations));
+        CHECK(after.allgather - before.allgather == 1);
+        CHECK(after.other - before.other == 0);
+        CHECK(backend.created() == static_cast<int>(creations));
+        CHECK(backend.gathers() == 1);
+        r.destroy();
+        CHECK(backend.freed() == backend.created());
+    }
 }
 
 TEST_CASE("mpi agreement: checked_lazy refuses a wrong get() order on every rank", "[mpi][agreement][lazy]") {

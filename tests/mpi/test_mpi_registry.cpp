@@ -30,6 +30,8 @@ using registry = ranktopo::registry<ranktopo::mpi::backend>;
 using ranktopo_test::world_rank;
 using ranktopo_test::world_size;
 
+constexpr ranktopo::mpi::method methods[] = {ranktopo::mpi::method::split, ranktopo::mpi::method::members_only};
+
 /// The world ranks of the communicator's members, in its rank order.
 std::vector<int> gathered_world_ranks(MPI_Comm communicator) {
     int size = 0;
@@ -75,9 +77,11 @@ expectation enumerated(const ranktopo::family& f, int rank) {
 /// gives what each bound accessor must be, given its creation index (-1:
 /// the engine's TP group).
 template <class Expected>
-void run_config(const ranktopo::config& c, ranktopo::creation_mode mode, Expected expected_for) {
+void run_config(const ranktopo::config& c, ranktopo::creation_mode mode, ranktopo::mpi::method how,
+                Expected expected_for) {
+    INFO("method " << ranktopo::mpi::name(how));
     const ranktopo::plan p = ranktopo::make_plan(c);
-    ranktopo::mpi::backend backend;
+    ranktopo::mpi::backend backend(MPI_COMM_WORLD, how);
     const int me = backend.rank();
     // The engine's own TP communicator, for a borrowed flashcomm2_odp.
     const ranktopo::family tp = ranktopo::families::tp(c);
@@ -176,8 +180,8 @@ TEST_CASE("mpi: configs covering every family, eager and lazy", "[mpi]") {
         const auto expected_for = [&](int creation) {
             return enumerated(creation < 0 ? tp : p.creations[static_cast<std::size_t>(creation)].groups, world_rank());
         };
-        for (ranktopo::creation_mode mode : {ranktopo::creation_mode::eager, ranktopo::creation_mode::lazy}) {
-            run_config(c, mode, expected_for);
+        for (const ranktopo::creation_mode mode : {ranktopo::creation_mode::eager, ranktopo::creation_mode::lazy}) {
+            for (const ranktopo::mpi::method how : methods) run_config(c, mode, how, expected_for);
         }
     }
 }
@@ -197,7 +201,9 @@ TEST_CASE("mpi: every golden fixture of this world size", "[mpi][golden]") {
             const ranktopo::location where = ranktopo_test::golden_locations(groups, n)[static_cast<std::size_t>(me)];
             return {groups[static_cast<std::size_t>(where.group)].get<std::vector<int>>(), where.position};
         };
-        run_config(c, ranktopo::creation_mode::eager, expected_for);
+        for (const ranktopo::mpi::method how : methods) {
+            run_config(c, ranktopo::creation_mode::eager, how, expected_for);
+        }
         ++served;
     }
     CHECK(served > 0);
