@@ -57,14 +57,33 @@ inline constexpr std::array<std::string_view, 7> release_per_recipe{"0.13.0", "0
 inline constexpr int smallest_world_log2 = 10;
 inline constexpr int largest_world_log2 = 20;
 
-/// A config with most families on for 8 or 16 processes (the MPI benchmark):
-/// 16 is `ranktopo plan --example`; 8 halves its tensor parallelism.
-/// Returns world_size 0 for any other size.
+/// A config with most families on for 2, 4, 8 or 16 processes (the MPI
+/// benchmark): 16 is `ranktopo plan --example`; the smaller ones shrink its
+/// tensor, data and pipeline parallelism and drop what no longer fits (head
+/// replicas, fine-grained TP and FlashComm2 at 2). Returns world_size 0 for other sizes.
 [[nodiscard]] inline config small_config(int world_size) {
-    if (world_size != 8 && world_size != 16) return {};
     config c = example_config();
     c.world_size = world_size;
-    c.tensor_parallel_size = world_size / 4;
+    switch (world_size) {
+        case 16: break;
+        case 8: c.tensor_parallel_size = 2; break;
+        case 4:
+            c.tensor_parallel_size = 2;
+            c.pipeline_parallel_size = 1;
+            break;
+        case 2:
+            c.tensor_parallel_size = 2;
+            c.data_parallel_size = 1;
+            c.pipeline_parallel_size = 1;
+            c.num_head_replica = 1;
+            c.oproj_tensor_parallel_size = 1;
+            c.embedding_tensor_parallel_size = 1;
+            c.mlp_tensor_parallel_size = 1;
+            c.flashcomm2_enabled = false;  // S = 1 would borrow the engine's TP group
+            c.flashcomm2_oproj_tensor_parallel_size = 1;
+            break;
+        default: return {};
+    }
     return c;
 }
 

@@ -22,7 +22,7 @@ cmake --build "$build_dir" -j2
   "$build_dir/bench/ranktopo_bench" --benchmark_min_time="$min_time" --benchmark_color=false
   if [ -x "$build_dir/bench/ranktopo_bench_mpi" ]; then
     # Open MPI refuses root unless told; --oversubscribe: more processes than cores.
-    for processes in 8 16; do
+    for processes in 2 4 8 16; do
       OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
         mpirun --oversubscribe -np "$processes" "$build_dir/bench/ranktopo_bench_mpi" "$mpi_repetitions"
     done
