@@ -116,7 +116,9 @@ std::int64_t every_group_calls(const ranktopo::plan& p) {
 /// The backend's calls per rank with members_only, counted from the plan:
 /// per creation MPI_Comm_group, MPI_Group_incl, MPI_Comm_create_group and
 /// two MPI_Group_free, whatever the number of groups.
-std::int64_t own_group_calls(const ranktopo::plan& p) { return 5 * static_cast<std::int64_t>(p.creations.size()); }
+std::int64_t own_group_calls(const ranktopo::plan& p) {
+    return 5 * static_cast<std::int64_t>(p.creations.size());
+}
 
 void free_all(std::vector<MPI_Comm>& comms) {
     for (MPI_Comm& c : comms) {

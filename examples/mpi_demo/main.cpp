@@ -111,8 +111,7 @@ int main(int argc, char** argv) {
                 } else if (value == ranktopo::mpi::name(ranktopo::mpi::method::members_only)) {
                     method = ranktopo::mpi::method::members_only;
                 } else {
-                    throw std::invalid_argument("--method " + std::string(value) +
-                                                ": expected members_only or split");
+                    throw std::invalid_argument("--method " + std::string(value) + ": expected members_only or split");
                 }
             } else if (arg == "--set" && i + 1 < argc) {
                 ranktopo::set_option(c, argv[++i]);
