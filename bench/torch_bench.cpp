@@ -1,8 +1,10 @@
 // ranktopo::torch members-only creation, timed: N forked ranks share a
-// FileStore; each builds a registry over the torch backend (Gloo) for one
-// config, between two store barriers. Prints the slowest rank's wall time.
+// TCPStore served by the launcher (RANKTOPO_BENCH_STORE=file: a FileStore);
+// each builds a registry over the torch backend (Gloo) for one config,
+// between two store barriers. Prints the slowest rank's wall time, then the
+// slowest rank's time in each creation's process-group constructor.
 //
-//   ranktopo_bench_torch <processes> [key=value ...]   one run, one line
+//   ranktopo_bench_torch <processes> [key=value ...]   one run, two lines
 //   ranktopo_bench_torch --count [key=value ...]       calls per rank up to 2^20, from the plan
 //
 // Settings use world_size = N and D = N / T (T from the settings); the same
@@ -12,7 +14,9 @@
 #include <unistd.h>
 
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -37,18 +41,47 @@ ranktopo::config config_for(int n, int argc, char** argv) {
     return c;
 }
 
-double rank_main(int rank, int n, const ranktopo::config& c, const std::string& path) {
-    const ranktopo::torch::store s = c10::make_intrusive<c10d::FileStore>(path, n);
-    ranktopo::torch::backend b(s, rank, n, std::chrono::seconds(120));
+/// Where the ranks meet: a TCPStore on 127.0.0.1 (what vLLM's tcp:// init
+/// method gives) when `port` is set, else a FileStore at `path`.
+ranktopo::torch::store open_store(int n, const std::string& path, std::uint16_t port) {
+    if (port == 0) return c10::make_intrusive<c10d::FileStore>(path, n);
+    c10d::TCPStoreOptions options;
+    options.port = port;
+    options.waitWorkers = false;
+    options.timeout = std::chrono::seconds(120);
+    return c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
+}
+
+/// One rank's figures: the registry's init, and the time each creation's
+/// process group took to construct (by creation index).
+struct timings {
+    double total_ms = -1;
+    std::vector<double> creation_ms;
+};
+
+timings rank_main(int rank, int n, const ranktopo::config& c, const std::string& path, std::uint16_t port) {
+    const ranktopo::torch::store s = open_store(n, path, port);
+    timings out;
+    out.creation_ms.assign(ranktopo::make_plan(c).creations.size(), 0.0);
+    const ranktopo::torch::factory gloo = ranktopo::torch::gloo_factory(std::chrono::seconds(120));
+    const ranktopo::torch::factory timed = [&](const ranktopo::torch::store& group_store, int position, int size,
+                                               const ranktopo::creation_request& request) {
+        const auto start = std::chrono::steady_clock::now();
+        ranktopo::torch::process_group made = gloo(group_store, position, size, request);
+        out.creation_ms.at(static_cast<std::size_t>(request.index)) =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        return made;
+    };
+    ranktopo::torch::backend b(s, rank, n, std::chrono::seconds(120), timed);
     const std::byte token[1] = {std::byte{1}};
     (void)b.all_gather(token);  // everyone started
     const auto start = std::chrono::steady_clock::now();
     ranktopo::registry<ranktopo::torch::backend> r;
     r.init(c, b, rank);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    out.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     (void)b.all_gather(token);  // nobody tears down while others still connect
     r.destroy();
-    return ms;
+    return out;
 }
 
 }  // namespace
@@ -76,6 +109,19 @@ int main(int argc, char** argv) {
     const ranktopo::plan p = ranktopo::make_plan(c);
     std::string dir = (std::filesystem::temp_directory_path() / "ranktopo-bench-XXXXXX").string();
     if (mkdtemp(dir.data()) == nullptr) return 2;
+    // The TCPStore's server lives in this launcher, on a port the kernel
+    // picks; the forked ranks connect to it as clients.
+    const char* store_kind = std::getenv("RANKTOPO_BENCH_STORE");
+    c10::intrusive_ptr<c10d::TCPStore> server;
+    std::uint16_t port = 0;
+    if (store_kind == nullptr || std::strcmp(store_kind, "file") != 0) {
+        c10d::TCPStoreOptions options;
+        options.port = 0;
+        options.isServer = true;
+        options.waitWorkers = false;
+        server = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
+        port = server->getPort();
+    }
     std::vector<int> pipes;
     std::vector<pid_t> children;
     for (int rank = 0; rank < n; ++rank) {
@@ -85,33 +131,44 @@ int main(int argc, char** argv) {
         if (pid == 0) {
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             close(fds[0]);
-            double ms = -1;
+            timings mine;
             try {
-                ms = rank_main(rank, n, c, dir + "/store");
+                mine = rank_main(rank, n, c, dir + "/store", port);
             } catch (const std::exception& e) {
                 std::cerr << "rank " << rank << ": " << e.what() << "\n";
             }
-            if (write(fds[1], &ms, sizeof ms) != sizeof ms) _exit(1);
-            _exit(ms < 0 ? 1 : 0);
+            // The total, then one figure per creation.
+            mine.creation_ms.resize(p.creations.size());
+            mine.creation_ms.insert(mine.creation_ms.begin(), mine.total_ms);
+            const auto bytes = static_cast<ssize_t>(mine.creation_ms.size() * sizeof(double));
+            if (write(fds[1], mine.creation_ms.data(), static_cast<std::size_t>(bytes)) != bytes) _exit(1);
+            _exit(mine.total_ms < 0 ? 1 : 0);
         }
         close(fds[1]);
         pipes.push_back(fds[0]);
         children.push_back(pid);
     }
-    double slowest = 0;
+    // The slowest rank's figure, for the total and for each creation.
+    std::vector<double> slowest(p.creations.size() + 1, 0.0);
     bool ok = true;
     for (int rank = 0; rank < n; ++rank) {
-        double ms = -1;
-        if (read(pipes[static_cast<std::size_t>(rank)], &ms, sizeof ms) != sizeof ms || ms < 0) ok = false;
-        slowest = ms > slowest ? ms : slowest;
+        std::vector<double> theirs(slowest.size(), -1.0);
+        const auto bytes = static_cast<ssize_t>(theirs.size() * sizeof(double));
+        if (read(pipes[static_cast<std::size_t>(rank)], theirs.data(), static_cast<std::size_t>(bytes)) != bytes ||
+            theirs[0] < 0) {
+            ok = false;
+        }
+        for (std::size_t i = 0; i < slowest.size(); ++i) slowest[i] = std::max(slowest[i], theirs[i]);
         int status = 0;
         waitpid(children[static_cast<std::size_t>(rank)], &status, 0);
     }
     std::filesystem::remove_all(dir);
     long long groups = 0;
     for (const ranktopo::creation& made : p.creations) groups += made.groups.group_count();
-    // processes creations groups ms calls_per_rank
-    std::cout << "ranktopo " << n << " " << p.creations.size() << " " << groups << " " << slowest << " "
+    // processes creations groups ms calls_per_rank, then each creation's ms
+    std::cout << "ranktopo " << n << " " << p.creations.size() << " " << groups << " " << slowest[0] << " "
               << p.creations.size() << "\n";
+    for (std::size_t i = 1; i < slowest.size(); ++i) std::cout << (i == 1 ? "" : " ") << slowest[i];
+    std::cout << "\n";
     return ok ? 0 : 1;
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # ranktopo::torch (members only) against vLLM's way (new_group for every
 # group on every rank, Debian's python3-torch), one config at 4, 8 and 16
-# processes, in one run; then the calls per rank counted from the plan up to
-# 2^20 ranks. Usage, from anywhere:  bench/torch_run.sh
+# processes, in one run, over a TCPStore as vLLM's tcp:// init makes
+# (RANKTOPO_BENCH_STORE=file: a FileStore); each creation's share at 16;
+# then the calls per rank counted from the plan up to 2^20 ranks.
+# Usage, from anywhere:  bench/torch_run.sh
 # BUILD_DIR (default build-bench-torch) overrides the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +27,26 @@ for n in 4 8 16; do
   sets=(--set "world_size=$n" --set "data_parallel_size=$((n / 2))")
   for s in "${settings[@]}"; do sets+=(--set "$s"); done
   "$build_dir/examples/ranktopo" plan "${sets[@]}" > "$build_dir/plan_$n.json"
-  read -r _ _ creations groups vllm_ms vllm_calls < <("$python" bench/torch_vllm.py "$n" "$build_dir/plan_$n.json")
-  read -r _ _ _ _ ours_ms ours_calls < <("$build_dir/bench/ranktopo_bench_torch" "$n" "${settings[@]}")
+  { read -r _ _ creations groups vllm_ms vllm_calls; read -r -a vllm_each; } \
+    < <("$python" bench/torch_vllm.py "$n" "$build_dir/plan_$n.json")
+  { read -r _ _ _ _ ours_ms ours_calls; read -r -a ours_each; } \
+    < <("$build_dir/bench/ranktopo_bench_torch" "$n" "${settings[@]}")
   awk -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" -v vc="$vllm_calls" -v oc="$ours_calls" \
     'BEGIN { printf "| %d | %d | %d | %.0f | %.0f | %d | %d | %.1fx |\n", n, c, g, v, o, vc, oc, v / o }'
 done
+# Where the time goes at the largest size: each creation's slowest rank, both ways.
+echo
+echo "Per creation at $n processes (slowest rank in that creation's constructors; vLLM: its new_group calls):"
+echo
+echo "| creation | groups x size | vLLM way ms | ranktopo::torch ms |"
+echo "| --- | ---: | ---: | ---: |"
+"$python" - "$build_dir/plan_$n.json" "${vllm_each[*]}" "${ours_each[*]}" <<'PY'
+import json, sys
+creations = json.load(open(sys.argv[1]))["creations"]
+vllm, ours = ([float(x) for x in arg.split()] for arg in sys.argv[2:4])
+for c, v, o in zip(creations, vllm, ours):
+    print(f"| {c['name']} | {len(c['groups'])} x {len(c['groups'][0])} | {v:.0f} | {o:.0f} |")
+PY
 echo
 echo "Process-group constructions per rank, counted from the plan (not run):"
 echo

@@ -5,10 +5,13 @@ creation, as vLLM's init_model_parallel_group does.
     /usr/bin/python3 bench/torch_vllm.py <processes> <plan.json>
 
 plan.json is `ranktopo plan` output for the same config. N processes share a
-FileStore; prints "vllm N creations groups slowest_ms calls_per_rank".
+TCPStore (vLLM's tcp:// init; RANKTOPO_BENCH_STORE=file: a FileStore); prints
+"vllm N creations groups slowest_ms calls_per_rank", then the slowest rank's
+time in each creation's new_group calls.
 """
 import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -21,18 +24,24 @@ import torch.multiprocessing as mp
 def rank_main(rank, n, plan_path, store_path, results):
     with open(plan_path) as f:
         creations = json.load(f)["creations"]
-    dist.init_process_group("gloo", init_method="file://" + store_path, rank=rank, world_size=n)
+    # vLLM initializes with tcp:// (a TCPStore); file:// when asked
+    init = store_path if store_path.startswith("tcp://") else "file://" + store_path
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=n)
     dist.barrier()
     start = time.perf_counter()
     calls = 0
     groups = []
+    creation_ms = []
     for creation in creations:
+        creation_start = time.perf_counter()
         for ranks in creation["groups"]:
             groups.append(dist.new_group(ranks, backend="gloo"))
             calls += 1
-    elapsed = torch.tensor([(time.perf_counter() - start) * 1e3])
+        creation_ms.append((time.perf_counter() - creation_start) * 1e3)
+    # the total, then each creation's time; the slowest rank's of each
+    elapsed = torch.tensor([(time.perf_counter() - start) * 1e3] + creation_ms)
     dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
-    results.put((rank, float(elapsed[0]), calls))
+    results.put((rank, elapsed.tolist(), calls))
     dist.barrier()
     dist.destroy_process_group()
 
@@ -46,7 +55,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         ctx = mp.get_context("fork")
         results = ctx.Queue()
-        procs = [ctx.Process(target=rank_main, args=(r, n, plan_path, os.path.join(tmp, "store"), results))
+        store = os.path.join(tmp, "store")
+        if os.environ.get("RANKTOPO_BENCH_STORE", "tcp") != "file":
+            with socket.socket() as s:  # a free port for rank 0's TCPStore
+                s.bind(("127.0.0.1", 0))
+                store = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+        procs = [ctx.Process(target=rank_main, args=(r, n, plan_path, store, results))
                  for r in range(n)]
         for p in procs:
             p.start()
@@ -55,9 +69,10 @@ def main():
             p.join()
         if any(p.exitcode != 0 for p in procs):
             sys.exit("a rank failed")
-    slowest = max(ms for _, ms, _ in got)
+    slowest = got[0][1]  # the same on every rank after the all_reduce
     calls = max(c for _, _, c in got)
-    print(f"vllm {n} {len(creations)} {groups} {slowest} {calls}")
+    print(f"vllm {n} {len(creations)} {groups} {slowest[0]} {calls}")
+    print(" ".join(str(ms) for ms in slowest[1:]))
 
 
 if __name__ == "__main__":
