@@ -31,7 +31,7 @@ enum class method {
     split,
     /// MPI_Group_incl + MPI_Comm_create_group over this rank's group only:
     /// collective over its members (a group of one needs nobody else).
-    /// Faster at 8 and 16 processes here (README, bench/bench_mpi.cpp).
+    /// Faster than split at 2, 4, 8 and 16 processes here (README, "MPI creation").
     members_only,
 };
 
