@@ -92,14 +92,21 @@ process_group backend::create(const creation_request& request) {
         throw backend_error(cat(function, ": the backend is rank ", rank_, " but the request is for rank ",
                                 request.rank, "; initialize the registry with the backend's rank()"));
     }
+    // A registry's creation is known by its index: its name may differ
+    // between members (p_tp_<n> follows each rank's local_rank), and the
+    // members must meet under one prefix. Outside a registry (index -1,
+    // e.g. the engine's own TP group) the name tells creations apart.
+    const bool from_registry = request.index >= 0;
+    const std::string own_name = from_registry ? std::string() : std::string(request.name);
     std::int64_t generation = 0;
     {
         const std::lock_guard lock(mutex_);
-        generation = generations_[{request.index, std::string(request.name)}]++;
+        generation = generations_[{request.index, own_name}]++;
     }
     const group_view members = request.members();
-    const std::string prefix = cat("ranktopo/create/", request.index, "/", std::string(request.name), "/", generation,
-                                   "/", request.self.group);
+    const std::string prefix =
+        from_registry ? cat("ranktopo/create/", request.index, "/", generation, "/", request.self.group)
+                      : cat("ranktopo/create/engine/", own_name, "/", generation, "/", request.self.group);
     process_group made;
     try {
         made = make_(c10::make_intrusive<c10d::PrefixStore>(prefix, store_), request.self.position, members.size(),

@@ -63,11 +63,14 @@ public:
 
     /// The process group of this rank's group of `request`, constructed by
     /// its members only, under the store prefix
-    /// "ranktopo/create/<index>/<name>/<generation>/<group>", where
-    /// generation counts the creations of that index and name through this
-    /// backend (identical on every rank, since every rank creates every
-    /// creation once per init): destroying and creating again never meets the
-    /// keys of an earlier group. Throws backend_error naming the creation and
+    /// "ranktopo/create/<index>/<generation>/<group>", where generation
+    /// counts the creations of that index through this backend (identical on
+    /// every rank, since every rank creates every creation once per init):
+    /// destroying and creating again never meets the keys of an earlier
+    /// group. The name is not part of it: p_tp's follows each rank's
+    /// local_rank, so members of one group may see different names. A
+    /// request from outside a registry (index -1) uses
+    /// "ranktopo/create/engine/<name>/<generation>/<group>". Throws backend_error naming the creation and
     /// the group when the factory fails, e.g. when a member does not arrive
     /// within the timeout.
     [[nodiscard]] process_group create(const creation_request& request);
@@ -99,7 +102,7 @@ private:
     std::chrono::milliseconds timeout_;
     factory make_;
     mutable std::mutex mutex_;  ///< guards the counters below: a registry may be used from several threads
-    std::map<std::pair<int, std::string>, std::int64_t> generations_;  ///< by (creation index, name)
+    std::map<std::pair<int, std::string>, std::int64_t> generations_;  ///< by (creation index, name if index < 0)
     std::int64_t agreement_rounds_ = 0;
     int created_ = 0;
     int destroyed_ = 0;

@@ -6,7 +6,8 @@
 // registry: for every accessor of several configs, an allreduce (sum of world
 //     ranks) and an allgather (world ranks) over the handle give exactly the
 //     expected members in position order; eager, destroy and init again on the
-//     same backend (fresh store keys), then lazy.
+//     same backend (fresh store keys), then lazy; local_rank differs within
+//     p_tp groups, so their members see different creation names.
 // rollback: a factory that throws on 'dynamic_eplb' on rank 1: rank 1 rolls
 //     back; every other rank times out in that creation (its one group spans
 //     the world) with an error naming it, and rolls back too.
@@ -142,7 +143,11 @@ void check_registry(checker& t, registry& r, const ranktopo::config& c, const st
 
 int run_registry(checker& t, const ranktopo::torch::store& s, int n) {
     ranktopo::torch::backend b(s, t.rank, n, milliseconds(60000));
-    for (const ranktopo::config& c : configs_for(n)) {
+    for (ranktopo::config c : configs_for(n)) {
+        // A local_rank that differs within p_tp's groups (as with nodes of
+        // an odd size): members then name the creation p_tp_0 and p_tp_1,
+        // and must still meet.
+        c.local_rank = t.rank / 2;
         const std::string label = ranktopo::to_json(c);
         const ranktopo::family tp = ranktopo::families::tp(c);
         const ranktopo::torch::process_group engine_tp = b.create(ranktopo::make_request("tp", tp, t.rank));
