@@ -104,9 +104,9 @@ process_group backend::create(const creation_request& request) {
         generation = generations_[{request.index, own_name}]++;
     }
     const group_view members = request.members();
-    const std::string prefix =
-        from_registry ? cat("ranktopo/create/", request.index, "/", generation, "/", request.self.group)
-                      : cat("ranktopo/create/engine/", own_name, "/", generation, "/", request.self.group);
+    const std::string prefix = from_registry
+                                   ? cat("ranktopo/create/", request.index, "/", generation, "/", request.self.group)
+                                   : cat("ranktopo/create/engine/", own_name, "/", generation, "/", request.self.group);
     process_group made;
     try {
         made = make_(c10::make_intrusive<c10d::PrefixStore>(prefix, store_), request.self.position, members.size(),
