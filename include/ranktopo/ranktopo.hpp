@@ -10,6 +10,7 @@
 #include "ranktopo/families.hpp"
 #include "ranktopo/family.hpp"
 #include "ranktopo/fingerprint.hpp"
+#include "ranktopo/hccl.hpp"
 #include "ranktopo/layout.hpp"
 #include "ranktopo/lint.hpp"
 #include "ranktopo/named_families.hpp"
