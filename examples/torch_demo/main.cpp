@@ -18,6 +18,7 @@
 
 #include <ATen/ATen.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -29,6 +30,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "ranktopo/hccl.hpp"
@@ -57,12 +59,18 @@ std::string environment(const char* name) {
     return value;
 }
 
-int environment_int(const char* name) {
-    const std::string text = environment(name);
-    std::size_t used = 0;
-    const int value = std::stoi(text, &used);
-    if (used != text.size()) throw std::invalid_argument(std::string(name) + "=" + text + " is not an integer");
+/// `text` as a whole integer, or an error naming `what` and the text.
+int parse_int(const std::string& text, const std::string& what) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+        throw std::invalid_argument(what + " '" + text + "' is not an integer");
+    }
     return value;
+}
+
+int environment_int(const char* name) {
+    return parse_int(environment(name), name);
 }
 
 /// The store torch.distributed's env:// method opens: under torchrun the
@@ -139,7 +147,10 @@ int main(int argc, char** argv) {
             if (arg == "--set" && i + 1 < argc) {
                 ranktopo::set_option(c, argv[++i]);
             } else if (arg == "--timeout" && i + 1 < argc) {
-                timeout = std::chrono::seconds(std::stoi(argv[++i]));
+                const int seconds = parse_int(argv[++i], "--timeout");
+                if (seconds <= 0)
+                    throw std::invalid_argument("--timeout " + std::to_string(seconds) + ": must be positive");
+                timeout = std::chrono::seconds(seconds);
             } else {
                 throw std::invalid_argument("unknown argument '" + std::string(arg) + "' (see --help)");
             }
