@@ -7,8 +7,9 @@
 //   ranktopo_bench_torch <processes> [key=value ...]   one run, two lines
 //   ranktopo_bench_torch --count [key=value ...]       calls per rank up to 2^20, from the plan
 //
-// Settings use world_size = N and D = N / T (T from the settings); the same
-// settings go to bench/torch_vllm.py through `ranktopo plan`.
+// Settings use world_size = N and D = N / (T * P) (T and P from the
+// settings), or `--example` at 16; the same config goes to
+// bench/torch_vllm.py through `ranktopo plan`.
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,11 +35,17 @@
 
 namespace {
 
+/// The settings on `n` ranks, D = N / (T * P); `--example` is `ranktopo
+/// plan --example` (16 ranks) as it stands.
 ranktopo::config config_for(int n, int argc, char** argv) {
+    if (argc > 2 && std::strcmp(argv[2], "--example") == 0) {
+        if (n != ranktopo::example_config().world_size) throw std::invalid_argument("--example is for 16 processes");
+        return ranktopo::example_config();
+    }
     ranktopo::config c;
     c.world_size = n;
     for (int i = 2; i < argc; ++i) ranktopo::set_option(c, argv[i]);
-    c.data_parallel_size = n / c.tensor_parallel_size;
+    c.data_parallel_size = n / (c.tensor_parallel_size * c.pipeline_parallel_size);
     return c;
 }
 
@@ -88,7 +96,7 @@ timings rank_main(int rank, int n, const ranktopo::config& c, const std::string&
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: ranktopo_bench_torch <processes>|--count [key=value ...]\n";
+        std::cerr << "usage: ranktopo_bench_torch <processes>|--count [key=value ...|--example]\n";
         return 2;
     }
     if (std::strcmp(argv[1], "--count") == 0) {
@@ -105,8 +113,15 @@ int main(int argc, char** argv) {
         return 0;
     }
     const int n = std::atoi(argv[1]);
-    const ranktopo::config c = config_for(n, argc, argv);
-    const ranktopo::plan p = ranktopo::make_plan(c);
+    ranktopo::config c;
+    ranktopo::plan p;
+    try {
+        c = config_for(n, argc, argv);
+        p = ranktopo::make_plan(c);
+    } catch (const std::exception& e) {
+        std::cerr << "ranktopo_bench_torch: " << e.what() << "\n";
+        return 2;
+    }
     std::string dir = (std::filesystem::temp_directory_path() / "ranktopo-bench-XXXXXX").string();
     if (mkdtemp(dir.data()) == nullptr) return 2;
     // The TCPStore's server lives in this launcher, on a port the kernel

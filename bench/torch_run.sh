@@ -19,34 +19,62 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRANKTOPO_BUILD_
 cmake --build "$build_dir" -j2 --target ranktopo_cli ranktopo_bench_torch
 
 echo "# ranktopo::torch vs vLLM's new_group, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores"
-echo "# config: world_size=N data_parallel_size=N/2 ${settings[*]}"
+echo "# config A: world_size=N data_parallel_size=N/2 ${settings[*]}"
+echo "# config B: ranktopo plan --example (16 ranks: T = 4, D = 2, P = 2, most families on)"
 echo
-echo "| processes | creations | groups | vLLM way ms | ranktopo::torch ms | vLLM calls per rank | ranktopo calls per rank | speed-up |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for n in 4 8 16; do
-  sets=(--set "world_size=$n" --set "data_parallel_size=$((n / 2))")
-  for s in "${settings[@]}"; do sets+=(--set "$s"); done
-  "$build_dir/examples/ranktopo" plan "${sets[@]}" > "$build_dir/plan_$n.json"
+
+# measure <label> <processes> <plan.json> <ranktopo_bench_torch arguments...>: one table
+# row; leaves each creation's slowest-rank times in vllm_each and ours_each.
+measure() {
+  local label=$1 n=$2 plan=$3
+  shift 3
   { read -r _ _ creations groups vllm_ms vllm_calls; read -r -a vllm_each; } \
-    < <("$python" bench/torch_vllm.py "$n" "$build_dir/plan_$n.json")
+    < <("$python" bench/torch_vllm.py "$n" "$plan")
   { read -r _ _ _ _ ours_ms ours_calls; read -r -a ours_each; } \
-    < <("$build_dir/bench/ranktopo_bench_torch" "$n" "${settings[@]}")
-  awk -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" -v vc="$vllm_calls" -v oc="$ours_calls" \
-    'BEGIN { printf "| %d | %d | %d | %.0f | %.0f | %d | %d | %.1fx |\n", n, c, g, v, o, vc, oc, v / o }'
-done
-# Where the time goes at the largest size: each creation's slowest rank, both ways.
-echo
-echo "Per creation at $n processes (slowest rank in that creation's constructors; vLLM: its new_group calls):"
-echo
-echo "| creation | groups x size | vLLM way ms | ranktopo::torch ms |"
-echo "| --- | ---: | ---: | ---: |"
-"$python" - "$build_dir/plan_$n.json" "${vllm_each[*]}" "${ours_each[*]}" <<'PY'
+    < <("$build_dir/bench/ranktopo_bench_torch" "$n" "$@")
+  awk -v l="$label" -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" -v vc="$vllm_calls" \
+    -v oc="$ours_calls" 'BEGIN { printf "| %s | %d | %d | %d | %.0f | %.0f | %d | %d | %.1fx |\n", l, n, c, g, v, o, vc, oc, v / o }'
+}
+
+# per_creation <plan.json>: each creation's slowest rank, both ways, from the last measure.
+per_creation() {
+  echo "| creation | groups x size | vLLM way ms | ranktopo::torch ms |"
+  echo "| --- | ---: | ---: | ---: |"
+  "$python" - "$1" "${vllm_each[*]}" "${ours_each[*]}" <<'PY'
 import json, sys
 creations = json.load(open(sys.argv[1]))["creations"]
 vllm, ours = ([float(x) for x in arg.split()] for arg in sys.argv[2:4])
 for c, v, o in zip(creations, vllm, ours):
     print(f"| {c['name']} | {len(c['groups'])} x {len(c['groups'][0])} | {v:.0f} | {o:.0f} |")
 PY
+}
+
+header="| config | processes | creations | groups | vLLM way ms | ranktopo::torch ms | vLLM calls per rank | ranktopo calls per rank | speed-up |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+rows=""
+for n in 4 8 16; do
+  sets=(--set "world_size=$n" --set "data_parallel_size=$((n / 2))")
+  for s in "${settings[@]}"; do sets+=(--set "$s"); done
+  "$build_dir/examples/ranktopo" plan "${sets[@]}" > "$build_dir/plan_$n.json"
+  measure A "$n" "$build_dir/plan_$n.json" "${settings[@]}" > "$build_dir/row"
+  rows+="$(cat "$build_dir/row")"$'\n'
+done
+a_table=$(per_creation "$build_dir/plan_16.json")
+"$build_dir/examples/ranktopo" plan --example > "$build_dir/plan_example.json"
+measure B 16 "$build_dir/plan_example.json" --example > "$build_dir/row"
+rows+="$(cat "$build_dir/row")"
+b_table=$(per_creation "$build_dir/plan_example.json")
+echo "$header"
+echo "$rows"
+# Where the time goes at 16 processes: each creation's slowest rank, both ways.
+echo
+echo "Per creation at 16 processes, config A (slowest rank in that creation's constructors; vLLM: its new_group calls):"
+echo
+echo "$a_table"
+echo
+echo "Per creation at 16 processes, config B:"
+echo
+echo "$b_table"
 echo
 echo "Process-group constructions per rank, counted from the plan (not run):"
 echo
