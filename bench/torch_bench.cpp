@@ -27,6 +27,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ranktopo/io.hpp"
@@ -67,10 +68,11 @@ struct timings {
     std::vector<double> creation_ms;
 };
 
-timings rank_main(int rank, int n, const ranktopo::config& c, const std::string& path, std::uint16_t port) {
+timings rank_main(int rank, int n, const ranktopo::config& c, std::size_t creations, const std::string& path,
+                  std::uint16_t port) {
     const ranktopo::torch::store s = open_store(n, path, port);
     timings out;
-    out.creation_ms.assign(ranktopo::make_plan(c).creations.size(), 0.0);
+    out.creation_ms.assign(creations, 0.0);
     const ranktopo::torch::factory gloo = ranktopo::torch::gloo_factory(std::chrono::seconds(120));
     const ranktopo::torch::factory timed = [&](const ranktopo::torch::store& group_store, int position, int size,
                                                const ranktopo::creation_request& request) {
@@ -122,14 +124,19 @@ int main(int argc, char** argv) {
         std::cerr << "ranktopo_bench_torch: " << e.what() << "\n";
         return 2;
     }
+    const char* store_kind = std::getenv("RANKTOPO_BENCH_STORE");
+    const std::string_view kind = store_kind == nullptr ? "tcp" : store_kind;
+    if (kind != "tcp" && kind != "file") {
+        std::cerr << "ranktopo_bench_torch: RANKTOPO_BENCH_STORE=" << kind << ": expected tcp or file\n";
+        return 2;
+    }
     std::string dir = (std::filesystem::temp_directory_path() / "ranktopo-bench-XXXXXX").string();
     if (mkdtemp(dir.data()) == nullptr) return 2;
     // The TCPStore's server lives in this launcher, on a port the kernel
     // picks; the forked ranks connect to it as clients.
-    const char* store_kind = std::getenv("RANKTOPO_BENCH_STORE");
     c10::intrusive_ptr<c10d::TCPStore> server;
     std::uint16_t port = 0;
-    if (store_kind == nullptr || std::strcmp(store_kind, "file") != 0) {
+    if (kind == "tcp") {
         c10d::TCPStoreOptions options;
         options.port = 0;
         options.isServer = true;
@@ -148,7 +155,7 @@ int main(int argc, char** argv) {
             close(fds[0]);
             timings mine;
             try {
-                mine = rank_main(rank, n, c, dir + "/store", port);
+                mine = rank_main(rank, n, c, p.creations.size(), dir + "/store", port);
             } catch (const std::exception& e) {
                 std::cerr << "rank " << rank << ": " << e.what() << "\n";
             }

@@ -56,7 +56,10 @@ def main():
         ctx = mp.get_context("fork")
         results = ctx.Queue()
         store = os.path.join(tmp, "store")
-        if os.environ.get("RANKTOPO_BENCH_STORE", "tcp") != "file":
+        kind = os.environ.get("RANKTOPO_BENCH_STORE", "tcp")
+        if kind not in ("tcp", "file"):
+            sys.exit(f"torch_vllm.py: RANKTOPO_BENCH_STORE={kind}: expected tcp or file")
+        if kind == "tcp":
             with socket.socket() as s:  # a free port for rank 0's TCPStore
                 s.bind(("127.0.0.1", 0))
                 store = f"tcp://127.0.0.1:{s.getsockname()[1]}"
