@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ranktopo::torch (members only) against vLLM's way (new_group for every
-# group on every rank, Debian's python3-torch), one config at 4, 8 and 16
-# processes, in one run, over a TCPStore as vLLM's tcp:// init makes
-# (RANKTOPO_BENCH_STORE=file: a FileStore); each creation's share at 16;
-# then the calls per rank counted from the plan up to 2^20 ranks.
+# group on every rank, Debian's python3-torch), in one run: config A at 4, 8
+# and 16 processes and config B (`ranktopo plan --example`) at 16, over a
+# TCPStore as vLLM's tcp:// init makes (RANKTOPO_BENCH_STORE=file: a
+# FileStore); each creation's share at 16; then the calls per rank counted
+# from config A's plan up to 2^20 ranks.
 # Usage, from anywhere:  bench/torch_run.sh
 # BUILD_DIR (default build-bench-torch) overrides the build directory.
 set -euo pipefail
@@ -23,8 +24,9 @@ echo "# config A: world_size=N data_parallel_size=N/2 ${settings[*]}"
 echo "# config B: ranktopo plan --example (16 ranks: T = 4, D = 2, P = 2, most families on)"
 echo
 
-# measure <label> <processes> <plan.json> <ranktopo_bench_torch arguments...>: one table
-# row; leaves each creation's slowest-rank times in vllm_each and ours_each.
+# measure <label> <processes> <plan.json> <ranktopo_bench_torch arguments...>: appends one
+# table row to rows; leaves each creation's slowest-rank times in vllm_each and ours_each.
+rows=""
 measure() {
   local label=$1 n=$2 plan=$3
   shift 3
@@ -32,8 +34,9 @@ measure() {
     < <("$python" bench/torch_vllm.py "$n" "$plan")
   { read -r _ _ _ _ ours_ms ours_calls; read -r -a ours_each; } \
     < <("$build_dir/bench/ranktopo_bench_torch" "$n" "$@")
-  awk -v l="$label" -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" -v vc="$vllm_calls" \
-    -v oc="$ours_calls" 'BEGIN { printf "| %s | %d | %d | %d | %.0f | %.0f | %d | %d | %.1fx |\n", l, n, c, g, v, o, vc, oc, v / o }'
+  rows+="$(awk -v l="$label" -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" \
+    -v vc="$vllm_calls" -v oc="$ours_calls" \
+    'BEGIN { printf "| %s | %d | %d | %d | %.0f | %.0f | %d | %d | %.1fx |", l, n, c, g, v, o, vc, oc, v / o }')"$'\n'
 }
 
 # per_creation <plan.json>: each creation's slowest rank, both ways, from the last measure.
@@ -49,23 +52,19 @@ for c, v, o in zip(creations, vllm, ours):
 PY
 }
 
-header="| config | processes | creations | groups | vLLM way ms | ranktopo::torch ms | vLLM calls per rank | ranktopo calls per rank | speed-up |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-rows=""
 for n in 4 8 16; do
   sets=(--set "world_size=$n" --set "data_parallel_size=$((n / 2))")
   for s in "${settings[@]}"; do sets+=(--set "$s"); done
   "$build_dir/examples/ranktopo" plan "${sets[@]}" > "$build_dir/plan_$n.json"
-  measure A "$n" "$build_dir/plan_$n.json" "${settings[@]}" > "$build_dir/row"
-  rows+="$(cat "$build_dir/row")"$'\n'
+  measure A "$n" "$build_dir/plan_$n.json" "${settings[@]}"
 done
 a_table=$(per_creation "$build_dir/plan_16.json")
 "$build_dir/examples/ranktopo" plan --example > "$build_dir/plan_example.json"
-measure B 16 "$build_dir/plan_example.json" --example > "$build_dir/row"
-rows+="$(cat "$build_dir/row")"
+measure B 16 "$build_dir/plan_example.json" --example
 b_table=$(per_creation "$build_dir/plan_example.json")
-echo "$header"
-echo "$rows"
+echo "| config | processes | creations | groups | vLLM way ms | ranktopo::torch ms | vLLM calls per rank | ranktopo calls per rank | speed-up |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s' "$rows"
 # Where the time goes at 16 processes: each creation's slowest rank, both ways.
 echo
 echo "Per creation at 16 processes, config A (slowest rank in that creation's constructors; vLLM: its new_group calls):"
