@@ -11,6 +11,7 @@
 // agreement_error and exits with status 3, none waits in a collective.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -106,13 +107,11 @@ int main(int argc, char** argv) {
                 mode = ranktopo::creation_mode::lazy;
             } else if (arg == "--method" && i + 1 < argc) {
                 const std::string_view value = argv[++i];
-                if (value == ranktopo::mpi::name(ranktopo::mpi::method::split)) {
-                    method = ranktopo::mpi::method::split;
-                } else if (value == ranktopo::mpi::name(ranktopo::mpi::method::members_only)) {
-                    method = ranktopo::mpi::method::members_only;
-                } else {
+                const std::optional<ranktopo::mpi::method> parsed = ranktopo::mpi::parse_method(value);
+                if (!parsed) {
                     throw std::invalid_argument("--method " + std::string(value) + ": expected members_only or split");
                 }
+                method = *parsed;
             } else if (arg == "--set" && i + 1 < argc) {
                 ranktopo::set_option(c, argv[++i]);
             } else if (arg == "--skew-rank" && i + 1 < argc) {

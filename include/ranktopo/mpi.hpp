@@ -15,8 +15,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ranktopo/agreement.hpp"
@@ -38,6 +40,14 @@ enum class method {
 /// "split" or "members_only".
 [[nodiscard]] constexpr const char* name(method m) noexcept {
     return m == method::split ? "split" : "members_only";
+}
+
+/// The method called `text` ("split", "members_only"), or nothing.
+[[nodiscard]] constexpr std::optional<method> parse_method(std::string_view text) noexcept {
+    for (const method m : {method::split, method::members_only}) {
+        if (text == name(m)) return m;
+    }
+    return std::nullopt;
 }
 
 /// A communicator_backend over MPI. Its handles are MPI_Comm; destroy is
@@ -93,7 +103,7 @@ private:
     std::atomic<int> created_{0};
     std::atomic<int> freed_{0};
     std::atomic<int> gathers_{0};
-    std::atomic<int> attempts_{0};  ///< create() calls so far: members_only's tag
+    std::atomic<int> attempts_{0};  ///< members_only creations attempted so far: their tag
 };
 
 static_assert(communicator_backend<backend>);
