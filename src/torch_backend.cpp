@@ -134,42 +134,73 @@ void backend::destroy(const process_group& group) {
 
 std::vector<std::byte> backend::all_gather(std::span<const std::byte> mine) {
     constexpr const char* function = "ranktopo::torch::backend::all_gather";
+    // Rank 0's answer starts with one status byte: the concatenation
+    // follows an `ok`, a message every rank throws follows a `refused`.
+    constexpr std::uint8_t ok = 0;
+    constexpr std::uint8_t refused = 1;
     std::int64_t round = 0;
     {
         const std::lock_guard lock(mutex_);
         round = agreement_rounds_++;
     }
     const std::string prefix = cat("ranktopo/agree/", round, "/");
-    store_->set(cat(prefix, rank_), to_bytes(mine));
+    const std::string answer_key = prefix + "all";
     std::vector<std::string> keys;
     keys.reserve(static_cast<std::size_t>(world_size_));
     for (int r = 0; r < world_size_; ++r) keys.push_back(cat(prefix, r));
-    try {
-        store_->wait(keys, timeout_);
-    } catch (...) {
-        std::string missing;
+    // Waits for `wanted` or throws naming the ranks whose records are missing.
+    const auto wait_for = [&](const std::vector<std::string>& wanted) {
         try {
-            for (int r = 0; r < world_size_; ++r) {
-                if (!store_->check({keys[static_cast<std::size_t>(r)]})) missing += cat(missing.empty() ? "" : ", ", r);
+            store_->wait(wanted, timeout_);
+        } catch (...) {
+            std::string missing;
+            try {
+                for (int r = 0; r < world_size_; ++r) {
+                    if (!store_->check({keys[static_cast<std::size_t>(r)]})) {
+                        missing += cat(missing.empty() ? "" : ", ", r);
+                    }
+                }
+            } catch (...) {  // the store itself failed: the first message says why
+                missing = "unknown";
             }
-        } catch (...) {  // the store itself failed: the first message says why
-            missing = "unknown";
+            throw backend_error(cat(function, ": round ", round, ", rank ", rank_, " of ", world_size_,
+                                    ": ranks not arrived after ", timeout_.count(), " ms: ", missing, " (",
+                                    current_message(), ")"));
         }
-        throw backend_error(cat(function, ": round ", round, ", rank ", rank_, " of ", world_size_,
-                                ": ranks not arrived after ", timeout_.count(), " ms: ", missing, " (",
-                                current_message(), ")"));
+    };
+    store_->set(keys[static_cast<std::size_t>(rank_)], to_bytes(mine));
+    std::vector<std::uint8_t> answer;
+    if (rank_ == 0) {
+        wait_for(keys);
+        answer.push_back(ok);
+        for (int r = 0; r < world_size_ && answer.front() == ok; ++r) {
+            const std::vector<std::uint8_t> theirs = store_->get(keys[static_cast<std::size_t>(r)]);
+            if (theirs.size() != mine.size()) {
+                const std::string why = cat("rank ", r, " sent ", theirs.size(), " bytes, rank 0 ", mine.size(),
+                                            "; every rank must send as many");
+                answer.assign(1, refused);
+                answer.insert(answer.end(), why.begin(), why.end());
+            } else {
+                answer.insert(answer.end(), theirs.begin(), theirs.end());
+            }
+        }
+        store_->set(answer_key, answer);
+    } else {
+        wait_for({answer_key});
+        answer = store_->get(answer_key);
     }
-    std::vector<std::byte> out(mine.size() * static_cast<std::size_t>(world_size_));
-    for (int r = 0; r < world_size_; ++r) {
-        const std::vector<std::uint8_t> theirs = store_->get(keys[static_cast<std::size_t>(r)]);
-        if (theirs.size() != mine.size()) {
-            throw backend_error(cat(function, ": round ", round, ": rank ", r, " sent ", theirs.size(), " bytes, rank ",
-                                    rank_, " ", mine.size(), "; every rank must send as many"));
-        }
-        for (std::size_t i = 0; i < theirs.size(); ++i) {
-            out[static_cast<std::size_t>(r) * mine.size() + i] = static_cast<std::byte>(theirs[i]);
-        }
+    if (answer.empty() || answer.front() != ok) {
+        const std::string why = answer.empty() ? std::string("rank 0's answer is empty")
+                                               : std::string(answer.begin() + 1, answer.end());
+        throw backend_error(cat(function, ": round ", round, ": ", why));
     }
+    if (answer.size() != 1 + mine.size() * static_cast<std::size_t>(world_size_)) {
+        throw backend_error(cat(function, ": round ", round, ": rank ", rank_, " sent ", mine.size(), " bytes, rank 0 ",
+                                (answer.size() - 1) / static_cast<std::size_t>(world_size_),
+                                "; every rank must send as many"));
+    }
+    std::vector<std::byte> out(answer.size() - 1);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::byte>(answer[i + 1]);
     return out;
 }
 

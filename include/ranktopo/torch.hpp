@@ -81,11 +81,14 @@ public:
 
     /// Agreement through the store: every rank calls it once per round with
     /// a buffer of the same size; returns world_size() * mine.size() bytes,
-    /// rank r's at offset r * mine.size(). Keys
-    /// "ranktopo/agree/<round>/<rank>", the round counting this backend's
-    /// calls, so a later round never reads an earlier one's bytes. Throws
-    /// backend_error naming the ranks missing after the timeout, or a rank
-    /// whose buffer has another size.
+    /// rank r's at offset r * mine.size(). Each rank writes
+    /// "ranktopo/agree/<round>/<rank>"; rank 0 reads them all and writes
+    /// their concatenation to "ranktopo/agree/<round>/all", which the others
+    /// read: three store calls per rank (rank 0: world_size + 3), not one per
+    /// rank on every rank. The round counts this backend's calls, so a later
+    /// round never reads an earlier one's bytes. Throws backend_error naming
+    /// the ranks missing after the timeout, or a rank whose buffer has
+    /// another size (on every rank alike).
     [[nodiscard]] std::vector<std::byte> all_gather(std::span<const std::byte> mine);
 
     [[nodiscard]] int rank() const noexcept { return rank_; }

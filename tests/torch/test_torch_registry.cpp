@@ -11,8 +11,10 @@
 // rollback: a factory that throws on 'dynamic_eplb' on rank 1: rank 1 rolls
 //     back; every other rank times out in that creation (its one group spans
 //     the world) with an error naming it, and rolls back too.
-// agree: three rounds of backend::all_gather; agree_missing: the last rank
-//     never calls it, the others time out naming it.
+// agree: three rounds of backend::all_gather, with the store calls each rank
+//     makes counted; agree_missing: the last rank never calls it, the others
+//     time out naming it; agree_sizes: the last rank's buffer is longer, and
+//     every rank throws the same error naming it.
 // skewed: rank 0's config differs; the registry's agreement, through the
 //     store, fails every rank with the same error before any group exists.
 //
@@ -212,9 +214,58 @@ int run_rollback(checker& t, const ranktopo::torch::store& s, int n) {
 }
 
 /// Three rounds of 12 bytes: (round, rank, rank^2) as int32s.
+/// Forwards to another store, counting the calls that reach it.
+class counting_store : public c10d::Store {
+public:
+    explicit counting_store(ranktopo::torch::store inner) : inner_(std::move(inner)) {}
+    int calls = 0;
+    void set(const std::string& key, const std::vector<std::uint8_t>& value) override {
+        ++calls;
+        inner_->set(key, value);
+    }
+    std::vector<std::uint8_t> compareSet(const std::string& key, const std::vector<std::uint8_t>& expected,
+                                         const std::vector<std::uint8_t>& desired) override {
+        ++calls;
+        return inner_->compareSet(key, expected, desired);
+    }
+    std::vector<std::uint8_t> get(const std::string& key) override {
+        ++calls;
+        return inner_->get(key);
+    }
+    std::int64_t add(const std::string& key, std::int64_t value) override {
+        ++calls;
+        return inner_->add(key, value);
+    }
+    bool deleteKey(const std::string& key) override {
+        ++calls;
+        return inner_->deleteKey(key);
+    }
+    bool check(const std::vector<std::string>& keys) override {
+        ++calls;
+        return inner_->check(keys);
+    }
+    std::int64_t getNumKeys() override {
+        ++calls;
+        return inner_->getNumKeys();
+    }
+    void wait(const std::vector<std::string>& keys) override {
+        ++calls;
+        inner_->wait(keys);
+    }
+    void wait(const std::vector<std::string>& keys, const milliseconds& timeout) override {
+        ++calls;
+        inner_->wait(keys, timeout);
+    }
+
+private:
+    ranktopo::torch::store inner_;
+};
+
 int run_agree(checker& t, const ranktopo::torch::store& s, int n) {
-    ranktopo::torch::backend b(s, t.rank, n, milliseconds(60000));
+    const auto counted = c10::make_intrusive<counting_store>(s);
+    ranktopo::torch::backend b(counted, t.rank, n, milliseconds(60000));
     for (std::int32_t round = 0; round < 3; ++round) {
+        const int calls_before = counted->calls;
         const std::int32_t mine[3] = {round, t.rank, t.rank * t.rank};
         const std::vector<std::byte> all = b.all_gather(std::as_bytes(std::span(mine)));
         t.check(all.size() == sizeof mine * static_cast<std::size_t>(n), "all_gather size");
@@ -224,7 +275,30 @@ int run_agree(checker& t, const ranktopo::torch::store& s, int n) {
             t.check(theirs[0] == round && theirs[1] == r && theirs[2] == r * r,
                     "round " + std::to_string(round) + ": rank " + std::to_string(r) + "'s bytes");
         }
+        // Rank 0 gathers and publishes; every other rank sets, waits, gets.
+        const int calls = counted->calls - calls_before;
+        const int expected = t.rank == 0 ? n + 3 : 3;
+        t.check(calls == expected, "store calls in round " + std::to_string(round) + ": " + std::to_string(calls) +
+                                       ", expected " + std::to_string(expected));
     }
+    return t.failures;
+}
+
+/// The last rank sends two bytes, the others one: every rank throws the
+/// same error naming it, the last rank included.
+int run_agree_sizes(checker& t, const ranktopo::torch::store& s, int n) {
+    ranktopo::torch::backend b(s, t.rank, n, milliseconds(60000));
+    const std::byte mine[2] = {std::byte{1}, std::byte{2}};
+    std::string message;
+    try {
+        (void)b.all_gather(std::span(mine, t.rank == n - 1 ? 2 : 1));
+        t.check(false, "all_gather succeeded with buffers of two sizes");
+    } catch (const ranktopo::backend_error& e) {
+        message = e.what();
+    }
+    t.check(contains(message, "ranktopo::torch::backend::all_gather: round 0: rank " + std::to_string(n - 1) +
+                                  " sent 2 bytes, rank 0 1; every rank must send as many"),
+            "the error names the rank: " + message);
     return t.failures;
 }
 
@@ -281,6 +355,7 @@ int run_child(const std::string& scenario, int rank, int n, const std::string& p
         if (scenario == "rollback") return run_rollback(t, s, n);
         if (scenario == "agree") return run_agree(t, s, n);
         if (scenario == "agree_missing") return run_agree_missing(t, s, n);
+        if (scenario == "agree_sizes") return run_agree_sizes(t, s, n);
         if (scenario == "skewed") return run_skewed(t, s, n);
         std::cerr << "unknown scenario " << scenario << "\n";
     } catch (const std::exception& e) {
@@ -293,7 +368,8 @@ int run_child(const std::string& scenario, int rank, int n, const std::string& p
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::cerr << "usage: ranktopo_torch_tests registry|rollback|agree|agree_missing|skewed <processes>\n";
+        std::cerr
+            << "usage: ranktopo_torch_tests registry|rollback|agree|agree_missing|agree_sizes|skewed <processes>\n";
         return 2;
     }
     const std::string scenario = argv[1];
