@@ -21,6 +21,7 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include "group_line.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/mpi.hpp"
 #include "ranktopo/registry.hpp"
@@ -51,13 +52,8 @@ std::string report(ranktopo::registry<ranktopo::mpi::backend>& registry, int ran
         std::vector<int> world_ranks(static_cast<std::size_t>(size));
         MPI_Allgather(&rank, 1, MPI_INT, world_ranks.data(), 1, MPI_INT, group.handle);
         const bool ok = world_ranks == group.members.to_vector() && position == group.position;
-        const std::string_view a = bound.accessor;
-        const std::string& name = bound.creation;
-        out << "rank " << rank << ": " << a << std::string(a.size() < 15 ? 15 - a.size() : 1, ' ') << name
-            << std::string(name.size() < 15 ? 15 - name.size() : 1, ' ') << "position " << group.position << " of "
-            << group.members.size() << " [";
-        for (int k = 0; k < group.members.size(); ++k) out << (k == 0 ? "" : ", ") << group.members[k];
-        out << "] " << (ok ? "ok" : "MISMATCH") << '\n';
+        out << ranktopo_demo::group_line(rank, bound.accessor, bound.creation, group.position, group.members) << ' '
+            << (ok ? "ok" : "MISMATCH") << '\n';
     }
     return out.str();
 }

@@ -33,6 +33,7 @@
 #include <system_error>
 #include <vector>
 
+#include "group_line.hpp"
 #include "ranktopo/hccl.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/registry.hpp"
@@ -109,15 +110,10 @@ std::string report(ranktopo::registry<ranktopo::torch::backend>& registry, int r
                         group.handle->getRank() == group.position &&
                         group.handle->getSize() == static_cast<int>(members.size());
         all_ok = all_ok && ok;
-        const std::string_view a = bound.accessor;
-        const std::string& name = bound.creation;
-        out << "rank " << rank << ": " << a << std::string(a.size() < 15 ? 15 - a.size() : 1, ' ') << name
-            << std::string(name.size() < 15 ? 15 - name.size() : 1, ' ') << "position " << group.position << " of "
-            << members.size() << " [";
-        for (std::size_t k = 0; k < members.size(); ++k) out << (k == 0 ? "" : ", ") << members[k];
-        const auto buffer = buffers.find(name);
-        out << "] " << (buffer == buffers.end() ? "borrowed" : describe(buffer->second)) << ' '
-            << (ok ? "ok" : "MISMATCH") << '\n';
+        const auto buffer = buffers.find(bound.creation);
+        out << ranktopo_demo::group_line(rank, bound.accessor, bound.creation, group.position, group.members) << ' '
+            << (buffer == buffers.end() ? "borrowed" : describe(buffer->second)) << ' ' << (ok ? "ok" : "MISMATCH")
+            << '\n';
     }
     return out.str();
 }
