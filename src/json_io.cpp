@@ -1,4 +1,5 @@
 // ranktopo — JSON config loading and streamed plan output.
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -304,13 +305,18 @@ inline char* format_int(char* out, int value) noexcept {
 /// one stream call per block, a bounds check per number, nothing per char.
 class block_writer {
 public:
-    explicit block_writer(std::ostream& out) : out_(out), block_(new char[block_size]), cursor_(block_.get()) {}
+    /// A block of room for `expected_chars`, within [min_block_size, max_block_size]:
+    /// a small plan must not pay for a large block (a large allocation is an
+    /// mmap under AddressSanitizer, which made the property sweep 200x slower).
+    block_writer(std::ostream& out, std::size_t expected_chars)
+        : out_(out), block_size_(std::clamp(expected_chars, min_block_size, max_block_size)),
+          block_(new char[block_size_]), cursor_(block_.get()) {}
     block_writer(const block_writer&) = delete;
     block_writer& operator=(const block_writer&) = delete;
     ~block_writer() = default;
 
     void text(std::string_view s) {
-        if (s.size() > block_size) {
+        if (s.size() > block_size_) {
             flush();
             out_.write(s.data(), static_cast<std::streamsize>(s.size()));
             return;
@@ -330,7 +336,7 @@ public:
         // The cursor lives in a register here: stores through a char* may
         // alias the members, so member access would reload it per char.
         char* cursor = cursor_;
-        const char* const last_room = block_.get() + block_size - max_item_chars;
+        const char* const last_room = block_.get() + block_size_ - max_item_chars;
         const auto row = static_cast<std::size_t>(group_size);
         const auto make_room = [&] {
             if (cursor > last_room) {
@@ -366,16 +372,18 @@ public:
     }
 
 private:
-    static constexpr std::size_t block_size = std::size_t{1} << 20;
+    static constexpr std::size_t min_block_size = std::size_t{1} << 12;  // room for every fixed part of a plan
+    static constexpr std::size_t max_block_size = std::size_t{1} << 20;
     static constexpr std::size_t max_int_chars = 11;
     static constexpr std::size_t max_item_chars = 3 + max_int_chars;  // "],[" and a number
 
     /// Room for `size` more chars, flushing first if the block lacks it.
     void reserve(std::size_t size) {
-        if (static_cast<std::size_t>(block_.get() + block_size - cursor_) < size) flush();
+        if (static_cast<std::size_t>(block_.get() + block_size_ - cursor_) < size) flush();
     }
 
     std::ostream& out_;
+    std::size_t block_size_;
     std::unique_ptr<char[]> block_;
     char* cursor_;
 };
@@ -383,7 +391,14 @@ private:
 }  // namespace
 
 void write_plan_json(std::ostream& out, const plan& p) {
-    block_writer w(out);
+    std::size_t expected_chars = 64;  // the fixed text around the creations
+    for (const creation& made : p.creations) {
+        // Each rank: its digits, a comma, and "],[" where a group ends.
+        const auto n = static_cast<std::size_t>(made.groups.world_size());
+        const auto groups = static_cast<std::size_t>(made.groups.group_count());
+        expected_chars += 64 + made.name.size() + n * (std::to_string(n).size() + 1) + 3 * groups;
+    }
+    block_writer w(out, expected_chars);
     std::vector<int> ranks;
     w.text("{\"creations\":[");
     for (std::size_t i = 0; i < p.creations.size(); ++i) {
