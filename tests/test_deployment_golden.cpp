@@ -30,7 +30,8 @@ ranktopo::deployment deployment_of(const json& given, ranktopo::release r) {
     if (!given.at("additional_config").is_null()) d.additional_config = given["additional_config"].dump();
     if (!given.at("kv_transfer_config").is_null()) d.kv_transfer_config = given["kv_transfer_config"].dump();
     for (const auto& [k, v] : given.at("env").items()) d.env.emplace_back(k, v.get<std::string>());
-    if (given.contains("model_config") && !given["model_config"].is_null()) d.model_config = given["model_config"].dump();
+    if (given.contains("model_config") && !given["model_config"].is_null())
+        d.model_config = given["model_config"].dump();
     d.vllm_ascend_version = r;
     return d;
 }
