@@ -1,5 +1,9 @@
 // ranktopo — a deployment as people write it, read as the release reads it.
 //
+// Each release's own rules: the common ones from vllm-ascend v0.17.0rc1, and
+// each difference from its tag, named where it applies (docs/deployment.md has
+// the table by release). Which additional-config keys and environment
+// variables each release reads is generated from the tags (release_tables.hpp).
 // Rules, unless a comment says otherwise, from vllm-ascend v0.17.0rc1:
 //   vllm_ascend/ascend_config.py  AscendConfig.__init__, FinegrainedTPConfig, EplbConfig
 //   vllm_ascend/utils.py          flashcomm2_enable, get_flashcomm2_config_and_validate,
@@ -14,10 +18,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <climits>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -28,6 +34,8 @@
 
 #include "json_strict.hpp"
 #include "ranktopo/validate.hpp"
+#include "release_tables.hpp"
+#include "vllm_flags.hpp"
 
 namespace ranktopo {
 namespace {
@@ -63,31 +71,46 @@ std::string_view nearest(std::string_view key, const Names& names) {
     return best;
 }
 
-/// Top-level keys of the additional config that v0.17.0rc1 reads anywhere
-/// (`git grep 'additional_config.get(' v0.17.0rc1 -- vllm_ascend`).
-constexpr std::array<std::string_view, 19> additional_keys{"xlite_graph_config",
-                                                           "ascend_compilation_config",
-                                                           "ascend_fusion_config",
-                                                           "finegrained_tp_config",
-                                                           "eplb_config",
-                                                           "dump_config_path",
-                                                           "weight_prefetch_config",
-                                                           "layer_sharding",
-                                                           "enable_shared_expert_dp",
-                                                           "multistream_overlap_shared_expert",
-                                                           "multistream_overlap_gate",
-                                                           "recompute_scheduler_enable",
-                                                           "enable_cpu_binding",
-                                                           "SLO_limits_for_dynamic_batch",
-                                                           "pa_shape_list",
-                                                           "enable_async_exponential",
-                                                           "enable_kv_nz",
-                                                           "refresh",
-                                                           "sp_threshold"};
+/// The releases (bit i: releases[i]) whose code reads `name` in `table`; 0 when none does.
+template <typename Table>
+std::uint16_t readers(const Table& table, std::string_view name) {
+    for (const detail::release_name& entry : table)
+        if (entry.name == name) return entry.releases;
+    return 0;
+}
+
+bool read_by(std::uint16_t mask, release r) {
+    return ((mask >> r.index()) & 1U) != 0;
+}
+
+/// The names of `table` that release `r` reads.
+template <typename Table>
+std::vector<std::string_view> names_read(const Table& table, release r) {
+    std::vector<std::string_view> out;
+    for (const detail::release_name& entry : table)
+        if (read_by(entry.releases, r)) out.push_back(entry.name);
+    return out;
+}
+
+/// "0.13.0rc2..0.23.0": the first and the last release of `mask`.
+std::string release_span(std::uint16_t mask) {
+    std::string_view first;
+    std::string_view last;
+    for (std::size_t i = 0; i < releases.size(); ++i) {
+        if (((mask >> i) & 1U) == 0) continue;
+        if (first.empty()) first = releases[i].version;
+        last = releases[i].version;
+    }
+    return first == last ? std::string(first) : cat(first, "..", last);
+}
 
 constexpr std::array<std::string_view, 4> finegrained_keys{"oproj_tensor_parallel_size", "lmhead_tensor_parallel_size",
                                                            "embedding_tensor_parallel_size",
                                                            "mlp_tensor_parallel_size"};
+/// FinegrainedTPConfig from 0.21.0rc1 also reads olora_tensor_parallel_size (no group of its own).
+constexpr std::array<std::string_view, 5> finegrained_keys_0_21{
+    "oproj_tensor_parallel_size", "lmhead_tensor_parallel_size", "embedding_tensor_parallel_size",
+    "mlp_tensor_parallel_size", "olora_tensor_parallel_size"};
 
 /// EplbConfig._defaults: any other key raises ValueError("Config has no attribute ...").
 constexpr std::array<std::string_view, 7> eplb_keys{"dynamic_eplb",
@@ -105,6 +128,14 @@ constexpr std::array<std::string_view, 6> mla_model_types{"deepseek_v2",  "deeps
 bool is_release_at_least(release r, std::string_view version) {
     const std::optional<release> other = release::find(version);
     return other && r.index() >= other->index();
+}
+
+/// Python's truth value of a JSON value (bool(x)).
+bool truthy(const json& value) {
+    if (value.is_boolean()) return value.get<bool>();
+    if (value.is_number()) return value.get<double>() != 0.0;
+    if (value.is_string() || value.is_array() || value.is_object()) return !value.empty();
+    return false;  // null
 }
 
 int checked_int(const std::string& where, const json& value) {
@@ -159,6 +190,7 @@ struct vllm_arguments {
     bool enforce_eager = false;
     std::string additional_config;
     std::string kv_transfer_config;
+    std::vector<option_source> skipped;  ///< vLLM arguments that do not affect the groups, with their values
 };
 
 struct size_flag {
@@ -174,6 +206,42 @@ constexpr std::array<size_flag, 6> size_flags{{{"--tensor-parallel-size", "-tp",
                                                {"--decode-context-parallel-size", "-dcp", 1},
                                                {"--data-parallel-size-local", "-dpl", 0}}};  // 0: a headless node
 
+bool is_vllm_flag(std::string_view name) {
+    return std::find(detail::vllm_long_flags.begin(), detail::vllm_long_flags.end(), name) !=
+           detail::vllm_long_flags.end();
+}
+
+/// The long form of a `vllm serve` flag as written ("-tp" -> "--tensor-parallel-size",
+/// "--no-enforce-eager" -> "--enforce-eager"), or "" when vLLM has no such flag.
+std::string long_form(const std::string& name, bool& negated) {
+    negated = false;
+    if (!name.starts_with("--")) {
+        for (const detail::vllm_short_flag& f : detail::vllm_short_flags)
+            if (f.short_name == name) return std::string(f.long_name);
+        if (name.starts_with("-O")) return "--compilation-config";  // -O3, -O.mode=3: FlexibleArgumentParser
+        return "";
+    }
+    if (is_vllm_flag(name)) return name;
+    if (name.starts_with("--no-") && is_vllm_flag("--" + name.substr(5))) {  // argparse.BooleanOptionalAction
+        negated = true;
+        return "--" + name.substr(5);
+    }
+    return "";
+}
+
+/// The nearest flag vLLM has, long or short.
+std::string_view nearest_vllm_flag(std::string_view name) {
+    std::string_view best = nearest(name, detail::vllm_long_flags);
+    std::size_t best_distance = edit_distance(name, best);
+    for (const detail::vllm_short_flag& f : detail::vllm_short_flags) {
+        if (const std::size_t dist = edit_distance(name, f.short_name); dist < best_distance) {
+            best = f.short_name;
+            best_distance = dist;
+        }
+    }
+    return best;
+}
+
 vllm_arguments read_vllm_args(const std::vector<std::string>& args) {
     vllm_arguments out;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -185,25 +253,47 @@ vllm_arguments read_vllm_args(const std::vector<std::string>& args) {
             name.resize(eq);
         }
         if (name.starts_with("--")) std::replace(name.begin() + 2, name.end(), '_', '-');  // argparse accepts both
+        // FlexibleArgumentParser: --json-flag.key VALUE sets one key of a JSON argument.
+        std::string dotted_key;
+        if (const auto dot = name.find('.'); dot != std::string::npos && name.starts_with("--")) {
+            dotted_key = name.substr(dot + 1);
+            name.resize(dot);
+        }
         const auto value = [&]() -> std::string {
             if (inline_value) return *inline_value;
             if (i + 1 >= args.size()) refuse(name, cat(name, " needs a value"));
             return args[++i];
         };
+        bool negated = false;
+        const std::string flag = long_form(name, negated);
+        if (flag.empty()) {
+            refuse(name, cat("`vllm serve` has no argument '", name, "' (did you mean '", nearest_vllm_flag(name),
+                             "'?); ranktopo refuses it rather than plan without it"));
+        }
+        if (!dotted_key.empty() && (flag == "--additional-config" || flag == "--kv-transfer-config")) {
+            refuse(flag, cat(flag, ".", dotted_key, ": ranktopo reads ", flag, " as one JSON object; give ", flag,
+                             " '{\"", dotted_key, "\": ...}'"));
+        }
         bool known = false;
         for (const size_flag& f : size_flags) {
-            if (name == f.long_name || name == f.short_name) {
+            if (flag == f.long_name) {
                 out.sizes.emplace_back(std::string(f.long_name), arg_int(std::string(f.long_name), value(), f.minimum));
                 known = true;
             }
         }
         if (known) continue;
-        if (name == "--enable-expert-parallel" || name == "-ep") out.enable_expert_parallel = true;
-        else if (name == "--no-enable-expert-parallel") out.enable_expert_parallel = false;
-        else if (name == "--enforce-eager") out.enforce_eager = true;
-        else if (name == "--additional-config") out.additional_config = value();
-        else if (name == "--kv-transfer-config") out.kv_transfer_config = value();
-        else if (!inline_value && i + 1 < args.size() && !args[i + 1].starts_with("-")) ++i;  // another flag's value
+        if (flag == "--enable-expert-parallel") out.enable_expert_parallel = !negated;
+        else if (flag == "--enforce-eager") out.enforce_eager = !negated;
+        else if (flag == "--additional-config") out.additional_config = value();
+        else if (flag == "--kv-transfer-config") out.kv_transfer_config = value();
+        else {
+            // A flag that does not affect the groups; its value, if any, is the next word
+            // unless that is a flag (boolean flags take none).
+            std::string shown_value;
+            if (inline_value) shown_value = *inline_value;
+            else if (!negated && i + 1 < args.size() && !args[i + 1].starts_with("-")) shown_value = args[++i];
+            out.skipped.push_back({dotted_key.empty() ? name : cat(name, ".", dotted_key), shown_value});
+        }
     }
     return out;
 }
@@ -221,6 +311,15 @@ public:
         sources_.emplace_back(std::string(option), std::move(source));
     }
     void warn(std::string line) { result_.warnings.push_back(std::move(line)); }
+    /// An input the release does not read: one warning line, and its entry in `ignored`.
+    void ignore(std::string what, std::string why, std::string line) {
+        result_.ignored.push_back({std::move(what), std::move(why)});
+        warn(std::move(line));
+    }
+    void skip(std::string what, std::string why) { result_.skipped.push_back({std::move(what), std::move(why)}); }
+    void fact(std::string what, std::string value_and_source) {
+        result_.model_facts.push_back({std::move(what), std::move(value_and_source)});
+    }
     [[nodiscard]] const config& values() const { return result_.values; }
     derived_config finish() {
         for (const option_info& o : options) {
@@ -252,6 +351,28 @@ bool is_deepseek_mla(const json& text) {
     // transformers' DeepseekV2/V3 configs default kv_lora_rank to 512: absent means set.
     const auto rank = text.find("kv_lora_rank");
     return rank == text.end() || !rank->is_null();
+}
+
+/// vLLM's ModelConfig.get_num_experts: the first of these fields present (a list counts
+/// its first value; null counts 0). is_moe is "more than 0".
+int num_experts(const json& text) {
+    for (const char* name : {"num_experts", "moe_num_experts", "n_routed_experts", "num_local_experts"}) {
+        const auto it = text.find(name);
+        if (it == text.end()) continue;
+        const json& v = it->is_array() && !it->empty() ? it->front() : *it;
+        if (v.is_number_integer()) return v.get<int>() > 0 ? v.get<int>() : 0;
+        return 0;
+    }
+    return 0;
+}
+
+/// vllm-ascend's utils._is_contain_expert (is_moe_model up to 0.14.0rc1): a key naming
+/// "expert" anywhere in the text config.
+bool contains_expert(const json& value) {
+    if (!value.is_object()) return false;
+    for (const auto& [k, v] : value.items())
+        if (k.find("expert") != std::string::npos || contains_expert(v)) return true;
+    return false;
 }
 
 }  // namespace
@@ -296,10 +417,38 @@ derived_config read_deployment(const deployment& d) {
     out.set(&config::world_size, "world_size", static_cast<int>(world),
             "TP·PP·PCP·DP (vLLM ParallelConfig.world_size_across_dp)");
 
-    // --- environment (envs.py), as given; the last assignment of a name wins.
+    for (const option_source& skipped : args.skipped) out.skip(skipped.option, skipped.source);
+
+    // --- environment (envs.py), as given; the last assignment of a name wins. A variable
+    // this release's vllm-ascend does not read is ignored (one warning) when another release
+    // reads it or it looks like one of its own (VLLM_ASCEND_*, or a near miss); any other is
+    // vLLM's or the runtime's, listed as skipped.
+    std::vector<std::pair<std::string, std::string>> environment;
+    {
+        const std::vector<std::string_view> own = names_read(detail::ascend_env_names, r);
+        for (const auto& [k, v] : d.env) {
+            const std::uint16_t mask = readers(detail::ascend_env_names, k);
+            if (k == "LOCAL_RANK" || read_by(mask, r)) {
+                environment.emplace_back(k, v);
+                continue;
+            }
+            const std::string_view near = nearest(k, own);
+            const std::string what = cat("env ", k);
+            if (mask != 0) {
+                out.ignore(
+                    what, cat("ignored by ", r.version()),
+                    cat(what, " is ignored by vllm-ascend ", r.version(), " (read by ", release_span(mask), ")"));
+            } else if (k.starts_with("VLLM_ASCEND_") || edit_distance(k, near) <= 2) {
+                out.ignore(what, cat("not read by ", r.version()),
+                           cat(what, " is not read by vllm-ascend ", r.version(), "; did you mean '", near, "'?"));
+            } else {
+                out.skip(what, cat(v, " (not vllm-ascend's: vLLM's or the runtime's)"));
+            }
+        }
+    }
     const auto env = [&](std::string_view name) -> std::optional<std::string> {
         std::optional<std::string> found;
-        for (const auto& [k, v] : d.env)
+        for (const auto& [k, v] : environment)
             if (k == name) found = v;
         return found;
     };
@@ -347,20 +496,56 @@ derived_config read_deployment(const deployment& d) {
                 "--kv-transfer-config: kv_role (KVTransferConfig.is_kv_producer)");
     }
 
-    // --- additional config
+    // --- additional config: the keys this release reads (release_tables.hpp); any other is
+    // ignored with one warning naming the nearest key it reads (nested keys count by their leaf,
+    // so a top-level dynamic_eplb points to eplb_config.dynamic_eplb).
     json extra = json::object();
     if (!args.additional_config.empty()) extra = parse_object(args.additional_config, "--additional-config");
-    const bool fc2_from_config = is_release_at_least(r, "0.20.2rc1");  // AscendConfig._get_config_value
-    for (const auto& [key, value] : extra.items()) {
-        const bool known = std::find(additional_keys.begin(), additional_keys.end(), key) != additional_keys.end() ||
-                           (fc2_from_config && key == "enable_flashcomm2_parallel_size");
-        if (!known) {
-            out.warn(cat("--additional-config: '", key, "' is not read by vllm-ascend ", r.version(),
-                         "; did you mean '", nearest(key, additional_keys), "'?"));
+    const std::uint16_t eplb_top_level = readers(detail::additional_config_keys, "dynamic_eplb");
+    const bool old_eplb = read_by(eplb_top_level, r);  // 0.13.0rc2, 0.13.0: AscendConfig reads eplb keys itself
+    const bool olora = is_release_at_least(r, "0.21.0rc1");
+    {
+        std::vector<std::string> candidates;
+        for (std::string_view k : names_read(detail::additional_config_keys, r)) candidates.emplace_back(k);
+        if (!old_eplb)
+            for (std::string_view k : eplb_keys) candidates.push_back(cat("eplb_config.", k));
+        for (std::string_view k : olora ? std::span<const std::string_view>(finegrained_keys_0_21)
+                                        : std::span<const std::string_view>(finegrained_keys))
+            candidates.push_back(cat("finegrained_tp_config.", k));
+        const auto nearest_key = [&](std::string_view key) {
+            std::string_view best;
+            std::size_t best_distance = SIZE_MAX;
+            for (const std::string& c : candidates) {
+                const std::string_view leaf = std::string_view(c).substr(c.find('.') + 1);
+                const std::size_t dist = std::min(edit_distance(key, c), edit_distance(key, leaf));
+                if (dist < best_distance) {
+                    best = c;
+                    best_distance = dist;
+                }
+            }
+            return best;
+        };
+        std::vector<std::string> dropped;
+        for (const auto& [key, value] : extra.items()) {
+            const std::uint16_t mask = readers(detail::additional_config_keys, key);
+            if (read_by(mask, r)) continue;
+            const std::string what = cat("--additional-config: ", key);
+            if (mask != 0) {
+                out.ignore(what, cat("ignored by ", r.version()),
+                           cat(what, " is ignored by vllm-ascend ", r.version(), " (read by ", release_span(mask),
+                               "); did you mean '", nearest_key(key), "'?"));
+            } else {
+                out.ignore(what, cat("not read by ", r.version()),
+                           cat("--additional-config: '", key, "' is not read by vllm-ascend ", r.version(),
+                               "; did you mean '", nearest_key(key), "'?"));
+            }
+            dropped.push_back(key);
         }
+        for (const std::string& key : dropped) extra.erase(key);
     }
     const auto section = [&](const char* key) -> json {
         json value = extra.value(key, json::object());
+        if (value.is_null()) value = json::object();
         if (!value.is_object())
             refuse(cat("--additional-config: ", key),
                    cat("--additional-config: ", key, " must be an object, got ", shown(value)));
@@ -371,43 +556,120 @@ derived_config read_deployment(const deployment& d) {
         if (it == extra.end()) return false;
         return checked_bool(cat("--additional-config: ", key), *it);
     };
+    // is_moe (vLLM ModelConfig.get_num_experts > 0): from 0.21.0rc1 FinegrainedTPConfig asserts it.
+    const auto is_moe = [&](const std::string& where) {
+        const json& text = need_model(where,
+                                      "fine-grained TP sizes need a MoE model (num_experts, n_routed_experts, ...)");
+        const int experts = num_experts(text);
+        out.fact("is_moe", experts > 0 ? cat("true (model config: ", experts, " experts)")
+                                       : "false (model config: no num_experts, moe_num_experts, n_routed_experts "
+                                         "or num_local_experts)");
+        return experts > 0;
+    };
 
     // FinegrainedTPConfig.__init__
     const json finegrained = section("finegrained_tp_config");
+    const std::span<const std::string_view> fine_keys = olora ? std::span<const std::string_view>(finegrained_keys_0_21)
+                                                              : std::span<const std::string_view>(finegrained_keys);
+    int olora_size = 0;
     for (const auto& [key, value] : finegrained.items()) {
-        if (std::find(finegrained_keys.begin(), finegrained_keys.end(), std::string_view(key)) ==
-            finegrained_keys.end()) {
-            out.warn(cat("--additional-config: 'finegrained_tp_config.", key, "' is not read by vllm-ascend ",
-                         r.version(), "; did you mean 'finegrained_tp_config.", nearest(key, finegrained_keys), "'?"));
+        if (std::find(fine_keys.begin(), fine_keys.end(), std::string_view(key)) == fine_keys.end()) {
+            out.ignore(cat("--additional-config: finegrained_tp_config.", key), cat("not read by ", r.version()),
+                       cat("--additional-config: 'finegrained_tp_config.", key, "' is not read by vllm-ascend ",
+                           r.version(), "; did you mean 'finegrained_tp_config.", nearest(key, fine_keys), "'?"));
             continue;
         }
         const std::string where = cat("--additional-config: finegrained_tp_config.", key);
         const int size = checked_int(where, value);
         if (size < 0) refuse(where, cat(where, " (", size, ") must be 0 (off) or positive"));
+        if (size > 0 && olora && !is_moe(where)) {
+            refuse(where, cat(where, " (", size, ") needs a MoE model: vllm-ascend ", r.version(),
+                              " enables fine-grained TP only for MoE models (FinegrainedTPConfig)"));
+        }
         if (size > 0 && dp % size != 0) {
             refuse(where, cat(where, " (", size, ") must divide data_parallel_size (", dp, ")"));
+        }
+        if (key == "olora_tensor_parallel_size") {
+            olora_size = size;
+            continue;
         }
         const option_info* info = find_option(key);
         out.set(info->integer, key, size, where);
     }
-    if (out.values().oproj_tensor_parallel_size > 0) {
+    const auto graph_mode_on_consumer = [&](const char* option, int size) {
+        if (size <= 0) return;
+        if (std::string_view(option) == "oproj_tensor_parallel_size" && is_release_at_least(r, "0.23.0rc1") && tp > 1) {
+            refuse(option, cat(option, " (", size, ") needs tensor_parallel_size 1 in vllm-ascend ", r.version(),
+                               ", got ", tp));
+        }
         if (args.enforce_eager) {
-            refuse("oproj_tensor_parallel_size",
-                   "oproj_tensor_parallel_size is only supported in graph mode "
-                   "(without --enforce-eager)");
+            refuse(option, cat(option, " (", size, ") is only supported in graph mode (without --enforce-eager)"));
         }
         if (!consumer) {
-            refuse("oproj_tensor_parallel_size",
-                   "oproj_tensor_parallel_size needs a KV consumer (--kv-transfer-config "
-                   "with kv_role kv_consumer or kv_both)");
+            refuse(option, cat(option, " (", size,
+                               ") needs a KV consumer (--kv-transfer-config with kv_role kv_consumer or kv_both)"));
+        }
+    };
+    graph_mode_on_consumer("oproj_tensor_parallel_size", out.values().oproj_tensor_parallel_size);
+    graph_mode_on_consumer("olora_tensor_parallel_size", olora_size);
+    // From 0.23.0rc1 AscendConfig: o_proj and embedding TP need recompute_scheduler_enable
+    // (0.25.1rc1: SchedulerConfig, scheduler_config.recompute_scheduler_enable first).
+    if (is_release_at_least(r, "0.23.0rc1") &&
+        (out.values().oproj_tensor_parallel_size > 0 || out.values().embedding_tensor_parallel_size > 0)) {
+        bool recompute = truthy(extra.value("recompute_scheduler_enable", json(false)));
+        if (const json scheduler = section("scheduler_config"); scheduler.contains("recompute_scheduler_enable"))
+            recompute = truthy(scheduler["recompute_scheduler_enable"]);
+        if (!recompute) {
+            const char* option = out.values().oproj_tensor_parallel_size > 0 ? "oproj_tensor_parallel_size"
+                                                                             : "embedding_tensor_parallel_size";
+            refuse(option, cat(option, " (", option_text(out.values(), *find_option(option)),
+                               ") needs recompute_scheduler_enable: true in "
+                               "--additional-config in vllm-ascend ",
+                               r.version()));
         }
     }
 
-    // EplbConfig: unknown keys raise; expert_map_record_path turns dynamic_eplb on.
-    if (layout.has(step::dynamic_eplb) || extra.contains("eplb_config")) {
+    // EPLB. 0.13.0rc2 and 0.13.0: AscendConfig reads dynamic_eplb and expert_map_record_path at
+    // the top level, eplb_config (when not null) replacing them without checking its keys; the
+    // model runner (EPLBParamUtils.check_dynamic_eplb) then wants DYNAMIC_EPLB. From 0.14.0rc1:
+    // EplbConfig, whose unknown keys raise and whose expert_map_record_path turns dynamic_eplb
+    // on; from 0.15.0rc1 it asserts DYNAMIC_EPLB (or EXPERT_MAP_RECORD). Only releases with the
+    // dynamic_eplb step create a group for it.
+    const auto dynamic_eplb_env = [&](bool record_counts) {
+        std::string lower = env("DYNAMIC_EPLB").value_or("false");
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return lower == "true" || lower == "1" ||
+               (record_counts && env("EXPERT_MAP_RECORD").value_or("false") == "true");
+    };
+    const char* eplb_env_hint =
+        "; ranktopo reads no environment by itself: give --env DYNAMIC_EPLB=true, or export it and give "
+        "--env-from-process";
+    bool dynamic = false;
+    std::string eplb_source;
+    if (old_eplb) {
+        json flag = extra.value("dynamic_eplb", json(false));
+        json record = extra.value("expert_map_record_path", json());
+        eplb_source = "--additional-config: dynamic_eplb";
+        if (const auto it = extra.find("eplb_config"); it != extra.end() && !it->is_null()) {
+            const json eplb = section("eplb_config");
+            flag = eplb.value("dynamic_eplb", json(false));
+            record = eplb.value("expert_map_record_path", json());
+            eplb_source = "--additional-config: eplb_config.dynamic_eplb";
+        }
+        if (truthy(flag) || truthy(record)) {
+            if (!flag.is_null() && !flag.is_boolean())
+                refuse("dynamic_eplb", cat(eplb_source, " must be true or false, got ", shown(flag)));
+            if (truthy(flag) && !dynamic_eplb_env(false)) {
+                refuse("dynamic_eplb", cat("dynamic_eplb (", eplb_source,
+                                           ") needs DYNAMIC_EPLB=true or 1 in the environment, as "
+                                           "EPLBParamUtils.check_dynamic_eplb asserts",
+                                           eplb_env_hint));
+            }
+            dynamic = truthy(flag);
+        }
+    } else if (extra.contains("eplb_config")) {
         const json eplb = section("eplb_config");
-        bool dynamic = false;
-        std::string source;
         for (const auto& [key, value] : eplb.items()) {
             if (std::find(eplb_keys.begin(), eplb_keys.end(), std::string_view(key)) == eplb_keys.end()) {
                 refuse("--additional-config: eplb_config", cat("--additional-config: eplb_config has no key '", key,
@@ -416,28 +678,25 @@ derived_config read_deployment(const deployment& d) {
         }
         if (const auto it = eplb.find("dynamic_eplb"); it != eplb.end()) {
             dynamic = checked_bool("--additional-config: eplb_config.dynamic_eplb", *it);
-            source = "--additional-config: eplb_config.dynamic_eplb";
+            eplb_source = "--additional-config: eplb_config.dynamic_eplb";
         }
         if (const auto it = eplb.find("expert_map_record_path"); it != eplb.end() && !it->is_null()) {
             dynamic = true;
-            source = "--additional-config: eplb_config.expert_map_record_path";
+            eplb_source = "--additional-config: eplb_config.expert_map_record_path";
         }
-        if (dynamic) {
-            const std::string flag = env("DYNAMIC_EPLB").value_or("false");
-            std::string lower = flag;
-            std::transform(lower.begin(), lower.end(), lower.begin(),
-                           [](unsigned char ch) { return static_cast<char>(ch | 0x20); });
-            if (lower != "true" && lower != "1" && env("EXPERT_MAP_RECORD").value_or("false") != "true") {
-                refuse("dynamic_eplb",
-                       "dynamic_eplb needs env DYNAMIC_EPLB=true (or EXPERT_MAP_RECORD=true), "
-                       "as EplbConfig._validate_config asserts");
-            }
+        if (dynamic && is_release_at_least(r, "0.15.0rc1") && !dynamic_eplb_env(true)) {
+            refuse("dynamic_eplb", cat("dynamic_eplb (", eplb_source,
+                                       ") needs DYNAMIC_EPLB=true (or EXPERT_MAP_RECORD=true) in the environment, as "
+                                       "EplbConfig._validate_config asserts",
+                                       eplb_env_hint));
         }
-        if (!source.empty()) {
-            if (!layout.has(step::dynamic_eplb)) {
-                refuse("dynamic_eplb", cat("dynamic_eplb does not exist in vllm-ascend ", r.version()));
-            }
-            out.set(&config::dynamic_eplb, "dynamic_eplb", dynamic, source);
+    }
+    if (!eplb_source.empty()) {
+        if (layout.has(step::dynamic_eplb)) {
+            out.set(&config::dynamic_eplb, "dynamic_eplb", dynamic, eplb_source);
+        } else if (dynamic) {
+            out.skip("dynamic_eplb", cat("true (", eplb_source, "): vllm-ascend ", r.version(),
+                                         " reads it but creates no dynamic_eplb group"));
         }
     }
 
@@ -448,18 +707,12 @@ derived_config read_deployment(const deployment& d) {
         if (!it->is_array() || !std::all_of(it->begin(), it->end(), [](const json& v) { return v.is_string(); })) {
             refuse(where, cat(where, " must be a list of layer names, got ", shown(*it)));
         }
-        if (!layout.has(step::shard_weight))
-            refuse("layer_sharding", cat("layer_sharding does not exist in vllm-ascend ", r.version()));
         layer_sharding = *it;
         out.set(&config::layer_sharding, "layer_sharding", true, where);
     }
 
     if (const auto it = extra.find("multistream_overlap_gate"); it != extra.end()) {
         const bool gate = checked_bool("--additional-config: multistream_overlap_gate", *it);
-        if (gate && !layout.has(step::fc3_quant_x)) {
-            refuse("multistream_overlap_gate",
-                   cat("multistream_overlap_gate does not exist in vllm-ascend ", r.version()));
-        }
         out.set(&config::multistream_overlap_gate, "multistream_overlap_gate", gate,
                 "--additional-config: multistream_overlap_gate");
     }
@@ -502,22 +755,35 @@ derived_config read_deployment(const deployment& d) {
                 const std::string from = "--kv-transfer-config: kv_connector_extra_config.prefill/decode.tp_size";
                 out.set(&config::pd_tp_ratio, "pd_tp_ratio", ratio, from);
                 if (ratio > 1) {
-                    const auto heads = text.find("num_key_value_heads");
-                    if (heads == text.end()) {
-                        refuse("num_key_value_heads",
-                               "--model-config: num_key_value_heads is missing; pd_head_ratio and "
-                               "num_head_replica need it");
+                    // hf_text_config.num_key_value_heads: transformers' configs (and from
+                    // 0.21.0rc1 vLLM's get_total_num_kv_heads) fall back to num_attention_heads.
+                    const char* heads_name = "num_key_value_heads";
+                    auto heads = text.find(heads_name);
+                    if (heads == text.end() || heads->is_null()) {
+                        heads_name = "num_attention_heads";
+                        heads = text.find(heads_name);
                     }
-                    const int k = checked_int("--model-config: num_key_value_heads", *heads);
-                    if (k < 1)
+                    if (heads == text.end() || heads->is_null()) {
                         refuse("num_key_value_heads",
-                               cat("--model-config: num_key_value_heads (", k, ") must be positive"));
+                               "--model-config: num_key_value_heads and num_attention_heads are missing; "
+                               "pd_head_ratio and num_head_replica need the KV head count");
+                    }
+                    const std::string field = cat("--model-config: ", heads_name);
+                    const int k = checked_int(field, *heads);
+                    if (k < 1) refuse("num_key_value_heads", cat(field, " (", k, ") must be positive"));
+                    const std::string heads_source =
+                        std::string_view(heads_name) == "num_key_value_heads"
+                            ? std::string(" and model config: num_key_value_heads")
+                            : std::string(" and model config: num_attention_heads (transformers' default)");
+                    out.fact("num_key_value_heads",
+                             std::string_view(heads_name) == "num_key_value_heads"
+                                 ? cat(k, " (model config: num_key_value_heads)")
+                                 : cat(k, " (model config: num_attention_heads, transformers' default)"));
                     out.set(&config::num_head_replica, "num_head_replica", prefill >= k ? prefill / k : 1,
-                            from + " and model config: num_key_value_heads");
+                            from + heads_source);
                     prefill = std::min(prefill, k);
                     decode = std::min(decode, k);
-                    out.set(&config::pd_head_ratio, "pd_head_ratio", prefill / decode,
-                            from + " and model config: num_key_value_heads");
+                    out.set(&config::pd_head_ratio, "pd_head_ratio", prefill / decode, from + heads_source);
                 }
             }
         }
@@ -531,7 +797,7 @@ derived_config read_deployment(const deployment& d) {
         fc2 = env_int("VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE", *v);
         fc2_source = "env VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE";
     }
-    if (const auto it = extra.find("enable_flashcomm2_parallel_size"); fc2_from_config && it != extra.end()) {
+    if (const auto it = extra.find("enable_flashcomm2_parallel_size"); it != extra.end()) {
         fc2_source = "--additional-config: enable_flashcomm2_parallel_size";
         fc2 = checked_int(fc2_source, *it);
     }
@@ -559,19 +825,73 @@ derived_config read_deployment(const deployment& d) {
                 fc2_source);
     }
 
-    // dsa_cp_layer_shard: enable_dsa_cp_with_layer_shard = DeepSeek-V3.2 (index_topk) and enable_sp and a KV producer.
+    // Sequence parallelism, utils.enable_sp: VLLM_ASCEND_ENABLE_FLASHCOMM1 (up to 0.19.1rc1 also the
+    // older VLLM_ASCEND_ENABLE_FLASHCOMM; from 0.20.2rc1 additional_config enable_flashcomm1 wins),
+    // forced on by enable_shared_expert_dp. Up to 0.14.0rc1 enable_sp, once evaluated with SP on,
+    // asserts tp > 1 and, for a MoE model (a key naming "expert"), expert parallelism.
     bool sp = false;
+    std::string sp_source;
     for (const char* name : {"VLLM_ASCEND_ENABLE_FLASHCOMM1", "VLLM_ASCEND_ENABLE_FLASHCOMM"}) {
-        if (const auto v = env(name)) sp = sp || env_int(name, *v) != 0;
+        if (const auto v = env(name); v && !sp) {
+            sp = env_int(name, *v) != 0;
+            sp_source = cat("env ", name);
+        }
     }
-    if (flag_of("enable_shared_expert_dp") && args.enable_expert_parallel && tp > 1) sp = true;
-    if (sp && producer && layout.has(step::shard_weight)) {
+    if (const auto it = extra.find("enable_flashcomm1"); it != extra.end()) {
+        sp = truthy(*it);
+        sp_source = "--additional-config: enable_flashcomm1";
+    }
+    if (flag_of("enable_shared_expert_dp") && args.enable_expert_parallel && tp > 1 && !sp) {
+        sp = true;
+        sp_source = "--additional-config: enable_shared_expert_dp";
+    }
+    const bool sp_asserts = !is_release_at_least(r, "0.15.0rc1");
+    const auto evaluate_sp = [&](const char* why) {
+        if (!sp || !sp_asserts) return;
+        if (tp <= 1) {
+            refuse("tensor_parallel_size",
+                   cat("sequence parallelism (", sp_source, ", evaluated for ", why,
+                       ") needs tensor_parallel_size > 1 in vllm-ascend ", r.version(), ", got ", tp));
+        }
+        const json& text = need_model("sequence parallelism", "whether the model is MoE decides it");
+        if (contains_expert(text) && !args.enable_expert_parallel) {
+            refuse("--enable-expert-parallel",
+                   cat("sequence parallelism (", sp_source, ", evaluated for ", why,
+                       ") on a MoE model needs --enable-expert-parallel in vllm-ascend ", r.version()));
+        }
+    };
+    // 0.14.0rc1 AscendConfig evaluates enable_sp when prefill context parallelism is on.
+    if (pcp > 1 && r.version() == "0.14.0rc1") evaluate_sp("prefill context parallelism");
+
+    // dsa_cp_layer_shard: enable_dsa_cp_with_layer_shard = enable_dsa_cp (DeepSeek-V3.2: index_topk,
+    // and enable_sp; from 0.20.2rc1 also additional_config enable_dsa_cp) and a prefill instance
+    // (is_kv_producer; from 0.18.0 kv_role == "kv_producer" exactly). parallel_state.py evaluates it
+    // when layer_sharding is set and FlashComm2 is off: from 0.20.2rc1 enable_dsa_cp then raises
+    // when enable_dsa_cp is set without SP.
+    const bool dsa_key = !is_release_at_least(r, "0.20.2rc1") || truthy(extra.value("enable_dsa_cp", json(false)));
+    const bool prefill_instance = is_release_at_least(r, "0.18.0")
+                                      ? has_kv && kv.value("kv_role", json()) == "kv_producer"
+                                      : producer;
+    const bool evaluated = layout.has(step::shard_weight) && !layer_sharding.is_null() && fc2 <= 0;
+    const bool dsa_cp_on_new = is_release_at_least(r, "0.20.2rc1");
+    const bool may_raise = evaluated && ((dsa_cp_on_new && !sp) || (sp && sp_asserts));
+    if (layout.has(step::shard_weight) && dsa_key && ((sp && prefill_instance) || may_raise)) {
         const json& text = need_model("dsa_cp_layer_shard",
                                       "whether the model is DeepSeek-V3.2 (index_topk) decides it");
-        if (text.contains("index_topk")) {
+        const bool indexer = text.contains("index_topk");
+        if (indexer && evaluated) {
+            if (dsa_cp_on_new && !sp) {
+                refuse("enable_dsa_cp",
+                       cat("--additional-config: enable_dsa_cp needs sequence parallelism in vllm-ascend ", r.version(),
+                           " (VLLM_ASCEND_ENABLE_FLASHCOMM1=1 or enable_flashcomm1)"));
+            }
+            evaluate_sp("DSA-CP with layer sharding");
+        }
+        if (indexer && sp && prefill_instance) {
             out.set(&config::dsa_cp_layer_shard, "dsa_cp_layer_shard", true,
-                    "model config: index_topk, env VLLM_ASCEND_ENABLE_FLASHCOMM1 and kv_role "
-                    "(enable_dsa_cp_with_layer_shard)");
+                    cat("model config: index_topk, ", sp_source,
+                        dsa_cp_on_new ? ", --additional-config: enable_dsa_cp" : "",
+                        " and kv_role (enable_dsa_cp_with_layer_shard)"));
         }
     }
     return out.finish();
@@ -686,6 +1006,11 @@ deployment to_deployment(const config& c) {
         d.env.emplace_back("DYNAMIC_EPLB", "true");
     }
     if (c.layer_sharding) extra["layer_sharding"] = json::array({"o_proj"});
+    if (c.dsa_cp_layer_shard && is_release_at_least(c.vllm_ascend_version, "0.20.2rc1")) extra["enable_dsa_cp"] = true;
+    // From 0.23.0rc1 o_proj and embedding TP need the recompute scheduler.
+    if ((c.oproj_tensor_parallel_size > 0 || c.embedding_tensor_parallel_size > 0) &&
+        is_release_at_least(c.vllm_ascend_version, "0.23.0rc1"))
+        extra["recompute_scheduler_enable"] = true;
     if (c.multistream_overlap_gate) extra["multistream_overlap_gate"] = true;
     if (!extra.empty()) d.additional_config = extra.dump();
 
@@ -697,10 +1022,16 @@ deployment to_deployment(const config& c) {
     }
     if (c.dsa_cp_layer_shard) d.env.emplace_back("VLLM_ASCEND_ENABLE_FLASHCOMM1", "1");
 
-    if (prefill_decode || c.dsa_cp_layer_shard) {
-        json model = prefill_decode ? json{{"model_type", "qwen3"}, {"num_key_value_heads", kv_heads}}
-                                    : json{{"model_type", "deepseek_v32"}, {"kv_lora_rank", 512}};
+    // From 0.21.0rc1 fine-grained TP needs a MoE model.
+    const bool moe = is_release_at_least(c.vllm_ascend_version, "0.21.0rc1") &&
+                     std::any_of(finegrained_keys.begin(), finegrained_keys.end(),
+                                 [&](std::string_view key) { return c.*find_option(key)->integer > 0; });
+    if (prefill_decode || c.dsa_cp_layer_shard || moe) {
+        json model = prefill_decode || !c.dsa_cp_layer_shard
+                         ? json{{"model_type", "qwen3"}, {"num_key_value_heads", std::max(kv_heads, 1)}}
+                         : json{{"model_type", "deepseek_v32"}, {"kv_lora_rank", 512}};
         if (c.dsa_cp_layer_shard) model["index_topk"] = 2048;
+        if (moe) model["num_experts"] = 8;
         d.model_config = model.dump();
     }
     // Whatever the release would say about the result, it must read back as `c`.

@@ -128,7 +128,14 @@ TEST_CASE("deployment: pd_tp_ratio, num_head_replica and pd_head_ratio (AscendCo
         d.model_config.clear();
         CHECK_THAT(refusal(d), Catch::Contains("pd_tp_ratio needs --model-config"));
         d.model_config = R"({"model_type": "qwen3"})";
-        CHECK_THAT(refusal(d), Catch::Contains("num_key_value_heads is missing; pd_head_ratio and num_head_replica"));
+        CHECK_THAT(refusal(d), Catch::Contains("num_key_value_heads and num_attention_heads are missing"));
+        // transformers' default (LlamaConfig, Qwen3Config): as many KV heads as attention heads.
+        d.model_config = R"({"model_type": "llama", "num_attention_heads": 32})";
+        const auto llama = read_deployment(d);
+        CHECK(llama.values.pd_head_ratio == 4);
+        REQUIRE(llama.model_facts.size() == 1);
+        CHECK(llama.model_facts[0].option == "num_key_value_heads");
+        CHECK(llama.model_facts[0].source == "32 (model config: num_attention_heads, transformers' default)");
         // Equal sizes need no model: the ratio is 1 either way.
         d.model_config.clear();
         d.kv_transfer_config = kv("kv_producer", 4, 4);
@@ -181,8 +188,16 @@ TEST_CASE("deployment: FlashComm2 from VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE (fla
     d.additional_config = R"({"enable_flashcomm2_parallel_size": 4})";
     d.vllm_ascend_version = *ranktopo::release::find("0.23.0");
     CHECK(read_deployment(d).values.flashcomm2_oproj_tensor_parallel_size == 4);
-    d.vllm_ascend_version = *ranktopo::release::find("0.25.1rc1");  // FlashComm2 is gone
-    CHECK_THAT(refusal(d), Catch::Contains("does not exist in vllm-ascend 0.25.1rc1"));
+    d.vllm_ascend_version = *ranktopo::release::find("0.25.1rc1");  // FlashComm2 is gone: both are ignored
+    const auto gone = read_deployment(d);
+    CHECK_FALSE(gone.values.flashcomm2_enabled);
+    REQUIRE(gone.warnings.size() == 2);
+    CHECK_THAT(gone.warnings[0], Catch::Contains("env VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE is ignored by vllm-ascend "
+                                                 "0.25.1rc1 (read by 0.13.0rc2..0.24.0rc1)"));
+    CHECK_THAT(gone.warnings[1],
+               Catch::Contains("enable_flashcomm2_parallel_size is ignored by vllm-ascend 0.25.1rc1"));
+    REQUIRE(gone.ignored.size() == 2);
+    CHECK(gone.ignored[0].source == "ignored by 0.25.1rc1");
 }
 
 // vllm-ascend v0.17.0rc1 vllm_ascend/utils.py enable_dsa_cp (hf_text_config has index_topk and
@@ -226,7 +241,7 @@ TEST_CASE("deployment: the additional config", "[deployment]") {
           "--additional-config: finegrained_tp_config.mlp_tensor_parallel_size");
 
     d.env.clear();
-    CHECK_THAT(refusal(d), Catch::Contains("dynamic_eplb needs env DYNAMIC_EPLB=true"));
+    CHECK_THAT(refusal(d), Catch::Contains("needs DYNAMIC_EPLB=true (or EXPERT_MAP_RECORD=true) in the environment"));
     d.env = {{"DYNAMIC_EPLB", "1"}};
     d.additional_config = R"({"layer_sharding": null, "eplb_config": {"expert_map_record_path": "/tmp/m.json"}})";
     r = read_deployment(d);
@@ -254,13 +269,32 @@ TEST_CASE("deployment: the additional config", "[deployment]") {
     CHECK_THAT(r.warnings[1], Catch::Contains("did you mean 'finegrained_tp_config.mlp_tensor_parallel_size'"));
     CHECK_FALSE(r.values.multistream_overlap_gate);
 
-    SECTION("options a release does not have are refused, naming it") {
-        d.additional_config = R"({"layer_sharding": ["o_proj"]})";
+    SECTION("options a release does not read are ignored, with one warning each") {
+        d.additional_config = R"({"layer_sharding": "not even a list", "multistream_overlap_gate": true})";
         d.vllm_ascend_version = *ranktopo::release::find("0.24.0rc1");
-        CHECK_THAT(refusal(d), Catch::Contains("layer_sharding does not exist in vllm-ascend 0.24.0rc1"));
+        r = read_deployment(d);
+        CHECK_FALSE(r.values.layer_sharding);
+        CHECK_FALSE(r.values.multistream_overlap_gate);
+        REQUIRE(r.warnings.size() == 2);
+        CHECK_THAT(r.warnings[0], Catch::Contains("layer_sharding is ignored by vllm-ascend 0.24.0rc1"));
+        CHECK_THAT(r.warnings[1], Catch::Contains("multistream_overlap_gate is ignored by vllm-ascend 0.24.0rc1"));
+        // 0.13.0 reads eplb_config (and DYNAMIC_EPLB) but creates no group for it.
         d.additional_config = R"({"eplb_config": {"dynamic_eplb": true}})";
         d.vllm_ascend_version = *ranktopo::release::find("0.13.0");
-        CHECK_THAT(refusal(d), Catch::Contains("dynamic_eplb does not exist in vllm-ascend 0.13.0"));
+        r = read_deployment(d);
+        CHECK_FALSE(r.values.dynamic_eplb);
+        CHECK(r.warnings.empty());
+        REQUIRE(r.skipped.size() == 1);
+        CHECK_THAT(r.skipped[0].source, Catch::Contains("creates no dynamic_eplb group"));
+        d.env.clear();  // its model runner's check_dynamic_eplb
+        CHECK_THAT(refusal(d),
+                   Catch::Contains("give --env DYNAMIC_EPLB=true, or export it and give --env-from-process"));
+        // A top-level dynamic_eplb is 0.13.0's; later releases point to eplb_config.
+        d.additional_config = R"({"dynamic_eplb": true})";
+        d.vllm_ascend_version = *ranktopo::release::find("0.18.0");
+        r = read_deployment(d);
+        REQUIRE(r.warnings.size() == 1);
+        CHECK_THAT(r.warnings[0], Catch::Contains("did you mean 'eplb_config.dynamic_eplb'?"));
     }
 }
 

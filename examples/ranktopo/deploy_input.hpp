@@ -15,13 +15,14 @@ class arguments;
 
 /// --vllm-args "ARGS" (or everything after --), --additional-config JSON|@FILE,
 /// --kv-transfer-config JSON|@FILE, --env KEY=VALUE, --env-from-process,
-/// --model-config FILE.
+/// --model-config FILE|@FILE|JSON.
 struct deploy_input {
     std::vector<std::string> vllm_args;
     bool has_vllm_args = false;
     std::string additional_config;
     std::string kv_transfer_config;
     std::string model_config_file;
+    std::string model_config;  ///< --model-config given as JSON
     std::vector<std::pair<std::string, std::string>> env;
     bool env_from_process = false;
 

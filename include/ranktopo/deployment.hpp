@@ -17,13 +17,23 @@
 
 namespace ranktopo {
 
-/// The environment variables read_deployment() looks at (envs.py and vLLM's LOCAL_RANK).
+/// The environment variables read_deployment() derives options from (envs.py and vLLM's
+/// LOCAL_RANK). It also knows, per release, every other variable vllm-ascend reads: a
+/// VLLM_ASCEND_* variable the release does not read gets a warning with the nearest name.
 inline constexpr std::array<std::string_view, 6> deployment_env_names{"LOCAL_RANK",
                                                                       "VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE",
                                                                       "VLLM_ASCEND_ENABLE_FLASHCOMM1",
                                                                       "VLLM_ASCEND_ENABLE_FLASHCOMM",
                                                                       "DYNAMIC_EPLB",
                                                                       "EXPERT_MAP_RECORD"};
+
+/// Whether the process environment variable `name` concerns vLLM or vllm-ascend
+/// (--env-from-process passes only these): one of deployment_env_names, or VLLM_ASCEND_*.
+[[nodiscard]] constexpr bool deployment_env_relevant(std::string_view name) noexcept {
+    for (std::string_view n : deployment_env_names)
+        if (n == name) return true;
+    return name.starts_with("VLLM_ASCEND_");
+}
 
 /// What a deployment is made of. Every part is optional; JSON parts are text
 /// ("" = not given). Nothing is read from the process environment here.
@@ -48,7 +58,16 @@ struct option_source {
 struct derived_config {
     config values;
     std::vector<option_source> sources;  ///< one per option, in the order of `options`
-    std::vector<std::string> warnings;   ///< one line each: keys nobody reads, with the nearest known key
+    /// Model facts the derivation used, with where each came from, fallbacks included:
+    /// {"num_key_value_heads", "32 (model config: num_attention_heads, transformers' default)"}.
+    std::vector<option_source> model_facts;
+    /// Inputs the release does not read, each with why: {"--additional-config: layer_sharding",
+    /// "ignored by 0.24.0rc1"}. Each also has its line in `warnings`.
+    std::vector<option_source> ignored;
+    /// `vllm serve` arguments vLLM has that do not affect the groups, and variables that are
+    /// vLLM's or the runtime's (not vllm-ascend's), as given: {"--max-model-len", "4096"}.
+    std::vector<option_source> skipped;
+    std::vector<std::string> warnings;  ///< one line each: what the release ignores, with the nearest known name
 };
 
 /// Derives the flat config of `d`. Throws config_error naming the flag and
