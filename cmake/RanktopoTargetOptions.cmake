@@ -1,6 +1,14 @@
 # Per-target build settings: warnings and sanitizers, never global flags.
 
-option(RANKTOPO_WARNINGS_AS_ERRORS "Treat compiler warnings as errors in ranktopo's own targets" OFF)
+# Off by default; on in CI (the CI variable set, ranktopo the top-level
+# project), so that the main CI build is also the warnings-as-errors build.
+if(PROJECT_IS_TOP_LEVEL AND DEFINED ENV{CI} AND NOT "$ENV{CI}" MATCHES "^(|0|false|FALSE|no|NO|off|OFF)$")
+  set(_ranktopo_werror_default ON)
+else()
+  set(_ranktopo_werror_default OFF)
+endif()
+option(RANKTOPO_WARNINGS_AS_ERRORS "Treat compiler warnings as errors in ranktopo's own targets (default: on in CI)"
+       ${_ranktopo_werror_default})
 set(RANKTOPO_SANITIZE "" CACHE STRING "Sanitizers for ranktopo's own targets, e.g. address,undefined or thread")
 
 # ranktopo_target_options(<target>): the project's warning set, and the
