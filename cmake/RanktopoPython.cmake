@@ -63,7 +63,7 @@ if(TARGET ranktopo_torch)
     pybind11_add_module(ranktopo_python_torch MODULE "${PROJECT_SOURCE_DIR}/python/src/torch.cpp")
     set_target_properties(ranktopo_python_torch PROPERTIES OUTPUT_NAME _torch
                                                            LIBRARY_OUTPUT_DIRECTORY "${_ranktopo_package}")
-    target_link_libraries(ranktopo_python_torch PRIVATE ranktopo::torch ${RANKTOPO_TORCH_PYTHON_LIBRARY})
+    target_link_libraries(ranktopo_python_torch PRIVATE ranktopo::torch ranktopo::ranktopo ${RANKTOPO_TORCH_PYTHON_LIBRARY})
     ranktopo_target_options(ranktopo_python_torch)
     add_dependencies(ranktopo_python ranktopo_python_torch)
   else()

@@ -49,3 +49,7 @@ class AgreementError(Error, RuntimeError):
     def __init__(self, message: str, option: str = "") -> None:
         super().__init__(message)
         self.option: str = option
+
+
+for _cls in (Error, ConfigError, RankLookupError, StateError, BackendError, AgreementError):
+    _cls.__module__ = "ranktopo"

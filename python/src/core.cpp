@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <nlohmann/json.hpp>
 
 #include "ranktopo/agreement.hpp"
 #include "ranktopo/deployment.hpp"
@@ -140,7 +140,8 @@ std::string diff_json(const std::string& before_json, const std::string& after_j
     for (const ranktopo::option_info& o : ranktopo::options) {
         const std::string x = ranktopo::option_text(a, o);
         const std::string y = ranktopo::option_text(b, o);
-        if (x != y) j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
+        if (x != y)
+            j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
     }
     j["communicators"] = json::array();
     for (const ranktopo::communicator_change& c : d.communicators) {
@@ -229,7 +230,8 @@ py::list group_ranks(const py_creation& c) {
 
 py::array_t<std::int64_t> ranks_array(const py_creation& c) {
     const ranktopo::family& f = c.get().groups;
-    py::array_t<std::int64_t> out({static_cast<py::ssize_t>(f.group_count()), static_cast<py::ssize_t>(f.group_size())});
+    py::array_t<std::int64_t> out(
+        {static_cast<py::ssize_t>(f.group_count()), static_cast<py::ssize_t>(f.group_size())});
     std::int64_t* data = out.mutable_data();
     const auto count = static_cast<std::size_t>(f.world_size());
     {
@@ -242,8 +244,8 @@ py::array_t<std::int64_t> ranks_array(const py_creation& c) {
 py::tuple locate(const py_creation& c, std::int64_t rank) {
     const ranktopo::family& f = c.get().groups;
     if (rank < 0 || rank >= f.world_size()) {
-        throw ranktopo::lookup_error("Creation.locate: rank " + std::to_string(rank) + " is outside " +
-                                     c.get().name + "'s world of " + std::to_string(f.world_size()) + " ranks");
+        throw ranktopo::lookup_error("Creation.locate: rank " + std::to_string(rank) + " is outside " + c.get().name +
+                                     "'s world of " + std::to_string(f.world_size()) + " ranks");
     }
     const ranktopo::location at = f.locate(static_cast<int>(rank));
     return py::make_tuple(at.group, at.position);
@@ -262,8 +264,8 @@ py::dict handles(const py_plan& p) {
 
 py::tuple read_deployment(const std::vector<std::string>& vllm_args, const std::string& additional_config,
                           const std::string& kv_transfer_config,
-                          const std::vector<std::pair<std::string, std::string>>& env,
-                          const std::string& model_config, const std::optional<std::string>& release) {
+                          const std::vector<std::pair<std::string, std::string>>& env, const std::string& model_config,
+                          const std::optional<std::string>& release) {
     ranktopo::deployment d;
     d.vllm_args = vllm_args;
     d.additional_config = additional_config;
