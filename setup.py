@@ -68,4 +68,6 @@ setup(
     ext_modules=[CMakeExtension("ranktopo._core")],
     cmdclass={"build_ext": CMakeBuild},
     zip_safe=False,
+    # Not build/: that is where the project's own CMake build usually lives (.gitignore has /build*/).
+    options={"build": {"build_base": "build-python"}},
 )
