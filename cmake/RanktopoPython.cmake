@@ -6,18 +6,13 @@
 # sanitized extension does not load into an unsanitized interpreter).
 
 set(RANKTOPO_PYTHON_BUILT OFF)  # ON below once the module's targets exist
-if(RANKTOPO_SANITIZE)
-  set(_ranktopo_python_default OFF)
-else()
-  set(_ranktopo_python_default ON)
-endif()
-option(RANKTOPO_BUILD_PYTHON "Build the Python module (pybind11) when Python's development files are found"
-       ${_ranktopo_python_default})
-if(RANKTOPO_BUILD_PYTHON AND RANKTOPO_SANITIZE)
-  message(STATUS "ranktopo: RANKTOPO_SANITIZE is set, the Python module is not built")
-  set(RANKTOPO_BUILD_PYTHON OFF CACHE BOOL "" FORCE)
-endif()
+option(RANKTOPO_BUILD_PYTHON "Build the Python module (pybind11) when Python's development files are found" ON)
 if(NOT RANKTOPO_BUILD_PYTHON)
+  return()
+endif()
+if(RANKTOPO_SANITIZE)
+  message(STATUS "ranktopo: RANKTOPO_SANITIZE is set, the Python module is not built "
+                 "(a sanitized extension cannot load into an unsanitized interpreter)")
   return()
 endif()
 

@@ -4,6 +4,7 @@
 # Usage: pip_install.sh SOURCE_DIR PYTHON. CMAKE_ARGS defaults to -DRANKTOPO_WITH_TORCH=OFF
 # (the torch extension is the slow part to compile; the build tree's tests cover it).
 set -eu
+unset PYTHONPATH  # the venv alone must provide ranktopo
 src=$1
 python=$2
 tmp=$(mktemp -d)
