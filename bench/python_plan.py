@@ -5,7 +5,9 @@ Usage: PYTHONPATH=<build>/python /usr/bin/python3 bench/python_plan.py <build>/e
 
 The config is the benchmarks' issue config (bench/issue_config.hpp). Both sides are measured in one
 run, best of K: the tool as a process writing its JSON to /dev/null (wall time), Python in process
-(the interpreter's start and `import ranktopo` are printed apart). The target: Python within 1.5x.
+(the interpreter's start and `import ranktopo` are printed apart). The target: Python within 1.5x,
+with each creation's array used and dropped in turn, as the tool reuses one buffer. Keeping every
+array alive is printed too, with numpy filling the same amount of fresh memory for comparison.
 """
 
 import argparse
@@ -15,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 import ranktopo
 
@@ -45,11 +49,27 @@ def main() -> int:
     config = issue_config(args.ranks)
 
     def python_side():
+        # Each creation's array in turn, used and dropped: the tool likewise reuses one buffer.
         plan = ranktopo.make_plan(config)
-        return [c.ranks() for c in plan.creations]
+        total = 0
+        for creation in plan.creations:
+            total += creation.ranks().size
+        return total
 
-    arrays = python_side()
-    elements = sum(a.size for a in arrays)
+    def python_all_kept():
+        # Every array alive at once: 8 bytes per rank and creation of fresh memory (80 MB at 2^20).
+        plan = ranktopo.make_plan(config)
+        return [creation.ranks() for creation in plan.creations]
+
+    def numpy_alone():
+        # The same fresh memory filled by numpy, without ranktopo: what keeping them all costs.
+        arrays = [np.empty(a.shape, np.int64) for a in python_all_kept_arrays]
+        for a in arrays:
+            a.fill(1)
+        return arrays
+
+    python_all_kept_arrays = python_all_kept()
+    elements = python_side()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         f.write(config.to_json())
         path = f.name
@@ -60,15 +80,19 @@ def main() -> int:
 
         tool = best(tool_side, args.repeat)
         python = best(python_side, args.repeat)
+        kept = best(python_all_kept, args.repeat)
+        fresh = best(numpy_alone, args.repeat)
         import_time = best(lambda: subprocess.run([sys.executable, "-c", "import ranktopo"], check=True), args.repeat)
     finally:
         os.unlink(path)
     result = {
         "ranks": args.ranks,
-        "creations": len(arrays),
+        "creations": len(python_all_kept_arrays),
         "rank_entries": elements,
         "tool_plan_s": round(tool, 4),
         "python_make_plan_and_ranks_s": round(python, 4),
+        "python_all_arrays_kept_s": round(kept, 4),
+        "numpy_fill_same_memory_s": round(fresh, 4),
         "python_start_and_import_s": round(import_time, 4),
         "ratio": round(python / tool, 3),
         "ratio_with_start": round((python + import_time) / tool, 3),
