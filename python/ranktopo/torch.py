@@ -14,26 +14,63 @@ rank uses its own keys (ranktopo/python/<n>/...), so init after destroy works an
 every rank must call init() equally often. No world-wide collective,
 no torch.distributed.init_process_group needed.
 
-The groups are not registered with torch.distributed's default group, so use
-their own methods (``pg.allreduce([t]).wait()``, ``pg.broadcast(...)``); the
-module-level functions (``dist.all_reduce(t, group=pg)``) look the group up
-in torch.distributed's registry and refuse it.
+The groups' own methods always work (``pg.allreduce([t]).wait()``). So do
+``dist.all_reduce(t, group=pg)`` and ``dist.barrier(group=pg)`` (torch 1.13 calls
+the group directly). The functions that map global ranks to group ranks
+(``dist.get_rank(group=pg)``, ``dist.get_world_size(group=pg)``,
+``dist.broadcast(t, src=global_rank, group=pg)``) need the group in
+torch.distributed's tables: when ``torch.distributed.is_initialized()`` at
+init() (``init_process_group`` first), init() enters every group there (as
+new_group would) and destroy() removes them.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, List, Mapping, Optional, Union
 
 import torch.distributed  # noqa: F401  (registers Store and ProcessGroup for _torch)
 
 from . import Config, _config
-from ._torch import Groups
+from . import _torch
 
 __all__ = ["Groups", "init"]
 
 Factory = Callable[[Any, int, int, str], Any]
 
+
+class Groups(_torch.Groups):
+    __doc__ = _torch.Groups.__doc__
+
+    def __init__(self, config_json: str, store: Any, rank: int, timeout: timedelta, factory: Optional[Factory],
+                 mode: str, vllm_groups: bool, engine_checks: bool, tp_group: Any) -> None:
+        super().__init__(config_json, store, rank, timeout, factory, mode, vllm_groups, engine_checks, tp_group)
+        self._registered: List[Any] = []
+        if torch.distributed.is_initialized() and mode == "eager":  # lazy groups do not exist yet
+            self._register()
+
+    def _register(self) -> None:
+        # What torch.distributed.new_group records, so that the module-level
+        # functions translate global ranks for these groups too (torch 1.13's tables).
+        c10d = torch.distributed.distributed_c10d
+        for accessor in self.accessors():
+            pg = self.try_get(accessor)
+            if pg is None or any(pg is seen for seen in self._registered):
+                continue
+            _, _, members = self.place(accessor)
+            c10d._pg_group_ranks[pg] = {rank: position for position, rank in enumerate(members)}
+            c10d._pg_map[pg] = (torch.distributed.get_backend(), None)
+            self._registered.append(pg)
+
+    def destroy(self) -> None:
+        """Destroys every group in vllm-ascend's teardown order, each once (and removes them from
+        torch.distributed's tables when init() entered them); init() may follow again."""
+        c10d = torch.distributed.distributed_c10d
+        for pg in self._registered:
+            c10d._pg_group_ranks.pop(pg, None)
+            c10d._pg_map.pop(pg, None)
+        self._registered = []
+        super().destroy()
 
 def init(
     config: Union[Config, Mapping[str, Any]],

@@ -62,3 +62,9 @@ def test_a_python_factory_builds_the_groups():
     for r in run("factory", 2):
         assert r["names"] == ["mc2", "dynamic_eplb", "otp"]
         assert all(got == want for got, want in r["sums"].values())
+
+
+def test_module_level_functions_after_init_process_group():
+    for r in run("registered", 2):
+        assert all(all(checks) for checks in r["checks"].values()), r
+        assert r["left"] == 1  # destroy() removed ours; the default group remains

@@ -54,6 +54,24 @@ def main() -> None:
             out["error"] = None
         except ranktopo.AgreementError as e:
             out["error"] = [type(e).__name__, str(e), e.option]
+    elif scenario == "registered":
+        # After init_process_group, torch.distributed's module-level functions take the groups.
+        dist.init_process_group("gloo", store=dist.PrefixStore("default", store), rank=rank, world_size=world)
+        groups = ranktopo.torch.init(config(world), store, rank, timeout=timeout)
+        seen = {}
+        for accessor in groups.accessors():
+            pg = groups.get(accessor)
+            group, position, members = groups.place(accessor)
+            t = torch.tensor([float(rank)])
+            dist.all_reduce(t, group=pg)
+            b = torch.tensor([float(rank)])
+            dist.broadcast(b, src=members[-1], group=pg)
+            seen[accessor] = [t.item() == sum(members), b.item() == members[-1],
+                              dist.get_rank(group=pg) == position, dist.get_world_size(group=pg) == len(members)]
+        groups.destroy()
+        out["checks"] = seen
+        out["left"] = len(dist.distributed_c10d._pg_group_ranks)
+        dist.destroy_process_group()
     elif scenario == "factory":
         names = []
 
