@@ -167,31 +167,9 @@ public:
 
     /// Writes every group, in order, to `out` (group_count() · group_size()
     /// ints): nested loops over the coalesced modes, no per-rank division.
-    void write(std::span<int> out) const {
-        if (out.size() != static_cast<std::size_t>(world_size())) {
-            detail::throw_layout_error("family::write", "output holds " + std::to_string(out.size()) +
-                                                            " ints, the family " + std::to_string(world_size()));
-        }
-        std::array<mode, 2 * layout::capacity> all{};
-        std::size_t n = 0;
-        for (const mode& m : groups_) all[n++] = m;
-        for (const mode& m : members_) all[n++] = m;
-        std::array<mode, 2 * layout::capacity> flat{};
-        const int count = detail::coalesce_modes({all.data(), n}, flat.data());
-        if (count == 0) {
-            out[0] = 0;
-            return;
-        }
-        // Short inner runs are the common case (fine-grained TP, FlashComm2):
-        // with the run length known at compile time, a run is one vector add.
-        switch (flat[static_cast<std::size_t>(count - 1)].extent) {
-            case 2: write_tiles<2>(flat.data(), count, out.data()); break;
-            case 4: write_tiles<4>(flat.data(), count, out.data()); break;
-            case 8: write_tiles<8>(flat.data(), count, out.data()); break;
-            case 16: write_tiles<16>(flat.data(), count, out.data()); break;
-            default: write_tiles<0>(flat.data(), count, out.data()); break;
-        }
-    }
+    void write(std::span<int> out) const { write_all(out); }
+    /// The same into 64-bit integers (a numpy int64 array), in the same one pass.
+    void write(std::span<std::int64_t> out) const { write_all(out); }
 
     /// Every group, flattened: group g is [g·group_size(), (g+1)·group_size()).
     [[nodiscard]] std::vector<int> ranks() const {
@@ -227,12 +205,39 @@ private:
         bool in_group = false;
     };
 
+    template <class Int>
+    void write_all(std::span<Int> out) const {
+        if (out.size() != static_cast<std::size_t>(world_size())) {
+            detail::throw_layout_error("family::write", "output holds " + std::to_string(out.size()) +
+                                                            " ints, the family " + std::to_string(world_size()));
+        }
+        std::array<mode, 2 * layout::capacity> all{};
+        std::size_t n = 0;
+        for (const mode& m : groups_) all[n++] = m;
+        for (const mode& m : members_) all[n++] = m;
+        std::array<mode, 2 * layout::capacity> flat{};
+        const int count = detail::coalesce_modes({all.data(), n}, flat.data());
+        if (count == 0) {
+            out[0] = 0;
+            return;
+        }
+        // Short inner runs are the common case (fine-grained TP, FlashComm2):
+        // with the run length known at compile time, a run is one vector add.
+        switch (flat[static_cast<std::size_t>(count - 1)].extent) {
+            case 2: write_tiles<2, Int>(flat.data(), count, out.data()); break;
+            case 4: write_tiles<4, Int>(flat.data(), count, out.data()); break;
+            case 8: write_tiles<8, Int>(flat.data(), count, out.data()); break;
+            case 16: write_tiles<16, Int>(flat.data(), count, out.data()); break;
+            default: write_tiles<0, Int>(flat.data(), count, out.data()); break;
+        }
+    }
+
     /// Writes the values of the coalesced modes `flat` (count >= 1, extents
     /// > 1) in row-major order: tiles of the two innermost modes, an
     /// odometer over the others. `inner_extent` is the innermost extent when
     /// known at compile time, 0 when not.
-    template <int inner_extent>
-    static void write_tiles(const mode* flat, int count, int* cursor) noexcept {
+    template <int inner_extent, class Int>
+    static void write_tiles(const mode* flat, int count, Int* cursor) noexcept {
         const mode inner = flat[count - 1];
         const mode middle = count >= 2 ? flat[count - 2] : mode{1, 0};
         const int outer_count = count >= 2 ? count - 2 : 0;
@@ -248,10 +253,11 @@ private:
             int row_base = base;
             for (int i = 0; i < middle.extent; ++i, row_base += middle.stride) {
                 if constexpr (inner_extent > 0) {
-                    for (int j = 0; j < inner_extent; ++j) cursor[j] = row_base + offsets[static_cast<std::size_t>(j)];
+                    for (int j = 0; j < inner_extent; ++j)
+                        cursor[j] = static_cast<Int>(row_base + offsets[static_cast<std::size_t>(j)]);
                     cursor += inner_extent;
                 } else {
-                    for (int j = 0; j < inner.extent; ++j) cursor[j] = row_base + j * inner.stride;
+                    for (int j = 0; j < inner.extent; ++j) cursor[j] = static_cast<Int>(row_base + j * inner.stride);
                     cursor += inner.extent;
                 }
             }

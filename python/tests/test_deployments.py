@@ -1,0 +1,115 @@
+"""The deployment fixtures of shared/golden/deployments through read_deployment, and deployment examples."""
+
+import json
+import subprocess
+import tempfile
+
+import pytest
+
+import ranktopo
+from conftest import GOLDEN, TOOL, load
+
+
+def outcome(release, deployment):
+    """("plan", creations) or ("error", message) for one fixture's deployment."""
+    try:
+        derived = ranktopo.read_deployment(
+            vllm_args=deployment["vllm_args"],
+            additional_config=deployment.get("additional_config"),
+            kv_transfer_config=deployment.get("kv_transfer_config"),
+            env=deployment.get("env") or {},
+            model_config=deployment.get("model_config"),
+            release=release,
+        )
+        plan = ranktopo.make_plan(derived.config)
+    except ranktopo.ConfigError as e:
+        return "error", str(e)
+    return "plan", [{"name": c.name, "groups": c.group_ranks} for c in plan.creations]
+
+
+def tool_outcome(release, deployment):
+    """The same as outcome(), from `ranktopo plan` given the deployment's flags."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as model:
+        json.dump(deployment.get("model_config") or {}, model)
+        model.flush()
+        command = [TOOL, "plan", "--vllm-args", deployment["vllm_args"], "--set", f"vllm_ascend_version={release}"]
+        for flag in ("additional_config", "kv_transfer_config"):
+            if deployment.get(flag) is not None:
+                command += ["--" + flag.replace("_", "-"), json.dumps(deployment[flag])]
+        for key, value in (deployment.get("env") or {}).items():
+            command += ["--env", f"{key}={value}"]
+        if deployment.get("model_config") is not None:
+            command += ["--model-config", model.name]
+        run = subprocess.run(command, capture_output=True, text=True)
+    if run.returncode != 0:
+        return "error", run.stderr
+    return "plan", json.loads(run.stdout)["creations"]
+
+
+def test_every_deployment_fixture():
+    files = sorted((GOLDEN / "deployments").glob("*.json"))
+    assert len(files) == 16
+    agree = differ = 0
+    mismatches = []
+    for path in files:
+        document = load(path)
+        for index, fixture in enumerate(document["fixtures"]):
+            kind, value = outcome(document["release"], fixture["deployment"])
+            expected = ("plan", fixture["creations"]) if fixture["expect"] == "plan" else ("error", None)
+            if kind == expected[0] and (kind == "error" or value == expected[1]):
+                agree += 1
+            else:
+                differ += 1
+                mismatches.append((path.stem, index, document["release"], fixture["deployment"]))
+    # The deployment reader is C++ (src/deployment.cpp): where it disagrees with a
+    # fixture, the binding must answer exactly as the tool does on the same input.
+    if mismatches and not TOOL:
+        pytest.fail(f"{differ} of {agree + differ} differ and RANKTOPO_TOOL is not set:\n" + "\n".join(mismatches[:20]))
+    unlike_tool = []
+    for path, index, release, deployment in mismatches:  # the tool says "ranktopo plan: " where we say "ranktopo::read_deployment: "
+        kind, value = outcome(release, deployment)
+        tool_kind, tool_value = tool_outcome(release, deployment)
+        if kind != tool_kind or (kind == "plan" and value != tool_value) or (kind == "error" and value.split(": ", 1)[-1] not in tool_value):
+            unlike_tool.append(f"{path} #{index}: binding {kind} {str(value)[:200]}, tool {tool_kind} {str(tool_value)[:200]}")
+    assert not unlike_tool, "\n".join(unlike_tool[:20])
+    print(f"{agree} of {agree + differ} deployment fixtures agree; the tool answers the other {differ} alike")
+
+
+def test_sources_and_dicts():
+    d = ranktopo.read_deployment(
+        vllm_args=["serve", "/m", "-tp", "4", "-dp", "2"],
+        additional_config={"finegrained_tp_config": {"mlp_tensor_parallel_size": 2}},
+        release="0.18.0",
+    )
+    assert d.config.world_size == 8 and d.config.mlp_tensor_parallel_size == 2
+    assert d.config.vllm_ascend_version == "0.18.0"
+    assert d.sources["tensor_parallel_size"] == "--tensor-parallel-size"
+    assert d.sources["local_rank"] == "default"
+    assert d.sources["mlp_tensor_parallel_size"].startswith("--additional-config")
+    assert list(d.sources) == [o["name"] for o in ranktopo.Config.options() if o["name"] in d.sources]
+    same = ranktopo.read_deployment("serve /m -tp 4 -dp 2",
+                                    additional_config='{"finegrained_tp_config": {"mlp_tensor_parallel_size": 2}}',
+                                    release="0.18.0")
+    assert same.config == d.config
+
+
+def test_deployment_errors_name_the_argument_and_path():
+    with pytest.raises(ranktopo.ConfigError, match="--tensor-parallel-size must be an integer, got 'x'"):
+        ranktopo.read_deployment("serve /m -tp x")
+    with pytest.raises(ranktopo.ConfigError, match="--additional-config"):
+        ranktopo.read_deployment("serve /m -tp 2", additional_config='{"finegrained_tp_config": {"mlp_tensor_parallel_size": "2"}}')
+    with pytest.raises(ranktopo.ConfigError, match="vllm_ascend_version '0.1' is not a known"):
+        ranktopo.read_deployment("serve /m", release="0.1")
+    with pytest.raises(TypeError, match="additional_config"):
+        ranktopo.read_deployment("serve /m", additional_config=3)
+    with pytest.raises(TypeError, match="env"):
+        ranktopo.read_deployment("serve /m", env={"LOCAL_RANK": 1})
+
+
+def test_mc2_groups_of_one_deployment_on_two_releases():
+    # The README's example: the same launch builds other MC2 groups from 0.18.0 on.
+    launch = dict(vllm_args="serve /models/qwen3 -tp 2 -dp 2 -pp 2 --enable-expert-parallel")
+    old = ranktopo.make_plan(ranktopo.read_deployment(**launch, release="0.17.0rc1").config)
+    new = ranktopo.make_plan(ranktopo.read_deployment(**launch, release="0.18.0").config)
+    assert old.creations[0].group_ranks == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert new.creations[0].group_ranks == [[0, 1, 4, 5], [2, 3, 6, 7]]
