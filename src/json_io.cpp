@@ -139,12 +139,22 @@ nlohmann::json detail::parse_strict(std::string_view text, const char* function,
         }
         top.seen.emplace_back(top.key, shortened(value));
     };
+    // Every input ranktopo reads is a few levels deep; a limit keeps the
+    // per-level work above (a value shortened per completed level) linear.
+    constexpr std::size_t max_depth = 64;
+    const auto open = [&](bool object) {
+        if (stack.size() == max_depth) {
+            refuse(function, source,
+                   cat(prefix, "JSON nested deeper than ", max_depth, " levels at '", path_of(stack), "'"));
+        }
+        stack.push_back({object, {}, {}});
+    };
     const nlohmann::json::parser_callback_t callback = [&](int /*depth*/, nlohmann::json::parse_event_t event,
                                                            nlohmann::json& parsed) {
         using event_t = nlohmann::json::parse_event_t;
         switch (event) {
-            case event_t::object_start: stack.push_back({true, {}, {}}); break;
-            case event_t::array_start: stack.push_back({false, {}, {}}); break;
+            case event_t::object_start: open(true); break;
+            case event_t::array_start: open(false); break;
             case event_t::key: stack.back().key = parsed.get<std::string>(); break;
             case event_t::object_end:
             case event_t::array_end:

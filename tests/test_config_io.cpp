@@ -71,6 +71,21 @@ TEST_CASE("config: documents that are not a config object", "[config][bad-input]
     CHECK_THAT(refusal("{}").message, Contains("world_size is required"));
 }
 
+TEST_CASE("config: JSON nested beyond 64 levels is refused, naming where", "[config][bad-input]") {
+    const auto nested = [](int levels) {
+        std::string text = "{\"world_size\": 8, \"x\": ";
+        for (int i = 0; i < levels; ++i) text += "{\"a\":";
+        text += "1";
+        text += std::string(static_cast<std::size_t>(levels) + 1, '}');
+        return text;
+    };
+    // 63 levels below the top: parsed, then refused as an unknown key.
+    CHECK_THAT(refusal(nested(63)).message, Contains("unknown option 'x'"));
+    CHECK_THAT(refusal(nested(64)).message, Contains("JSON nested deeper than 64 levels at 'x.a.a."));
+    CHECK_THAT(refusal(nested(100000)).message, Contains("JSON nested deeper than 64 levels"));
+    CHECK_THAT(refusal(std::string(100000, '[')).message, Contains("JSON nested deeper than 64 levels at '[][]"));
+}
+
 TEST_CASE("config: unknown keys and wrong types name the key", "[config][bad-input]") {
     auto p = refusal(R"({"world_size": 8, "tensor_parallel": 2})");
     CHECK(p.option == "tensor_parallel");
