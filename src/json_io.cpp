@@ -20,6 +20,7 @@
 
 #include "json_strict.hpp"
 #include "ranktopo/io.hpp"
+#include "ranktopo/named_families.hpp"
 #include "ranktopo/nearest.hpp"
 #include "ranktopo/validate.hpp"
 
@@ -382,8 +383,9 @@ private:
 
 }  // namespace
 
-void write_plan_json(std::ostream& out, const plan& p) {
-    block_writer w(out);
+namespace {
+
+void write_plan_body(block_writer& w, const plan& p) {
     std::vector<int> ranks;
     w.text("{\"creations\":[");
     for (std::size_t i = 0; i < p.creations.size(); ++i) {
@@ -416,6 +418,35 @@ void write_plan_json(std::ostream& out, const plan& p) {
     for (std::size_t i = 0; i < p.destroy_order.size(); ++i) {
         if (i > 0) w.text(",");
         w.number(p.destroy_order[i]);
+    }
+    w.text("]");
+}
+
+}  // namespace
+
+void write_plan_json(std::ostream& out, const plan& p) {
+    block_writer w(out);
+    write_plan_body(w, p);
+    w.text("}\n");
+    w.flush();
+}
+
+void write_plan_json_with_vllm_groups(std::ostream& out, const plan& p) {
+    block_writer w(out);
+    write_plan_body(w, p);
+    w.text(",\"vllm_groups\":[");
+    std::vector<int> ranks;
+    bool first = true;
+    for (const named_family& f : enabled_families(p)) {
+        if (f.origin != family_origin::vllm) continue;
+        w.text(first ? "{\"name\":\"" : ",{\"name\":\"");
+        first = false;
+        w.text(f.name);
+        w.text("\",\"groups\":");
+        ranks.resize(static_cast<std::size_t>(f.groups.world_size()));
+        f.groups.write(ranks);
+        w.groups(ranks, f.groups.group_size());
+        w.text("}");
     }
     w.text("]}\n");
     w.flush();
