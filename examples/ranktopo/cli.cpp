@@ -362,10 +362,11 @@ std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c, s
 void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families) {
     const int n = c.world_size;
     if (n > max_drawn_ranks) {
-        throw usage_error{
-            fmt::format("{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
-                        "groups, 'ranktopo lint' for each family's axes, or 'ranktopo plan' for every group as JSON",
-                        n, command, max_drawn_ranks)};
+        throw usage_error{fmt::format(
+            "{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
+            "groups, 'ranktopo lint' for each family's axes, or 'ranktopo show --format json' (no limit) or "
+            "'ranktopo plan --vllm-groups' for every group as JSON",
+            n, command, max_drawn_ranks)};
     }
     if (static_cast<long long>(n) * static_cast<long long>(families) > max_drawn_cells) {
         throw usage_error{

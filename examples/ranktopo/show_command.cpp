@@ -27,8 +27,8 @@ constexpr std::string_view show_help =
     "                  tp, pp, dp, pcp, ep, p_tp, mc2, dynamic_eplb, otp, lmheadtp, emtp,\n"
     "                  mlptp, flashcomm2_otp, flashcomm2_odp, shard_weight, fc3_quant_x, as\n"
     "                  the config enables them) or an accessor it serves (mlp_tp, ...)\n\n"
-    "Draws at most 4096 ranks, and 16384 cells over all families; beyond, use --family,\n"
-    "'ranktopo explain --rank R', 'ranktopo lint' or 'ranktopo plan'.\n\n";
+    "Text draws at most 4096 ranks, and 16384 cells over all families; beyond, use --family,\n"
+    "'ranktopo explain --rank R', 'ranktopo lint', or --format json, which has no limit.\n\n";
 
 constexpr std::string_view show_examples =
     "\nExamples:\n"

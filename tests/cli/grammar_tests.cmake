@@ -98,3 +98,7 @@ ranktopo_cli_test(plan_help_to_vllm_example EXIT 0 ARGS plan --to-vllm --set wor
   --set data_parallel_size=4 STDOUT "vllm serve MODEL --tensor-parallel-size 4 --data-parallel-size 4")
 ranktopo_cli_test(plan_help_shows_working_to_vllm EXIT 0 ARGS plan --help
   STDOUT "ranktopo plan --to-vllm --set world_size=16 --set tensor_parallel_size=4 --set data_parallel_size=4\n")
+ranktopo_cli_test(show_text_limit_points_to_json EXIT 2 ARGS show --family tp --set world_size=65536
+  --set tensor_parallel_size=16 --set data_parallel_size=4096 STDERR "'ranktopo show --format json' \\(no limit\\)")
+ranktopo_cli_test(dcp_must_divide_tp EXIT 2 ARGS plan -- serve m -tp 8 -dcp 3
+  STDERR "decode_context_parallel_size \\(3, --decode-context-parallel-size\\) must divide tensor_parallel_size \\(8, --tensor-parallel-size\\)")
