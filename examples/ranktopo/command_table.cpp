@@ -41,7 +41,7 @@ const std::vector<command_info>& commands() {
     static const std::vector<command_info> table = {
         {"plan",
          "print every creation, accessor and the destroy order as JSON; --vllm-groups adds\n"
-         "           vLLM's own groups (world, tp, pp, dp, pcp, dcp, ep)",
+         "           vLLM's own groups (world, tp, pp, dp, pcp, ep)",
          plan_command,
          takes_all & ~takes_family & ~takes_ranks_per_node,
          {"--fingerprint", "--show-config", "--changed-only", "--to-vllm", "--vllm-groups", "--help"},
@@ -200,7 +200,7 @@ std::string shared_help(std::string_view command) {
             refused += (refused.empty() ? "" : ", ") + std::string(f.name);
     }
     if (!refused.empty() && self != nullptr) {
-        out += fmt::format("  Not here: {} ({} {}).\n", refused, command, self->exceptions);
+        out += fmt::format("  Not here: {} ({}: {}).\n", refused, command, self->exceptions);
     }
     return out;
 }
