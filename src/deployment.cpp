@@ -395,6 +395,7 @@ derived_config read_deployment(const deployment& d) {
     int dp = 1;
     int pp = 1;
     int pcp = 1;
+    int dcp = 1;
     std::optional<int> dp_local;
     for (const auto& [flag, value] : args.sizes) {  // argparse: the last one wins
         if (flag == "--tensor-parallel-size")
@@ -407,6 +408,13 @@ derived_config read_deployment(const deployment& d) {
             out.set(&config::prefill_context_parallel_size, "prefill_context_parallel_size", pcp = value, flag);
         }
         if (flag == "--data-parallel-size-local") dp_local = value;
+        if (flag == "--decode-context-parallel-size") dcp = value;
+    }
+    // vLLM's ParallelConfig: the DCP group splits each TP group, so its size divides TP.
+    if (tp % dcp != 0) {
+        refuse("decode_context_parallel_size",
+               cat("decode_context_parallel_size (", dcp, ", --decode-context-parallel-size) must divide ",
+                   "tensor_parallel_size (", tp, ", --tensor-parallel-size)"));
     }
     if (dp_local && *dp_local > dp) {
         refuse("--data-parallel-size-local",

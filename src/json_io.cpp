@@ -21,6 +21,7 @@
 
 #include "json_strict.hpp"
 #include "ranktopo/io.hpp"
+#include "ranktopo/named_families.hpp"
 #include "ranktopo/nearest.hpp"
 #include "ranktopo/validate.hpp"
 
@@ -400,15 +401,21 @@ private:
 
 }  // namespace
 
-void write_plan_json(std::ostream& out, const plan& p) {
-    std::size_t expected_chars = 64;  // the fixed text around the creations
+namespace {
+
+/// About the length of the plan's JSON: each rank's digits and comma, "],["
+/// per group, the fixed text around them.
+std::size_t expected_plan_chars(const plan& p) {
+    std::size_t chars = 64;
     for (const creation& made : p.creations) {
-        // Each rank: its digits, a comma, and "],[" where a group ends.
         const auto n = static_cast<std::size_t>(made.groups.world_size());
         const auto groups = static_cast<std::size_t>(made.groups.group_count());
-        expected_chars += 64 + made.name.size() + n * (std::to_string(n).size() + 1) + 3 * groups;
+        chars += 64 + made.name.size() + n * (std::to_string(n).size() + 1) + 3 * groups;
     }
-    block_writer w(out, expected_chars);
+    return chars;
+}
+
+void write_plan_body(block_writer& w, const plan& p) {
     std::vector<int> ranks;
     w.text("{\"creations\":[");
     for (std::size_t i = 0; i < p.creations.size(); ++i) {
@@ -441,6 +448,36 @@ void write_plan_json(std::ostream& out, const plan& p) {
     for (std::size_t i = 0; i < p.destroy_order.size(); ++i) {
         if (i > 0) w.text(",");
         w.number(p.destroy_order[i]);
+    }
+    w.text("]");
+}
+
+}  // namespace
+
+void write_plan_json(std::ostream& out, const plan& p) {
+    block_writer w(out, expected_plan_chars(p));
+    write_plan_body(w, p);
+    w.text("}\n");
+    w.flush();
+}
+
+void write_plan_json_with_vllm_groups(std::ostream& out, const plan& p) {
+    // vLLM's families: a handful more, each as long as a creation.
+    block_writer w(out, 2 * expected_plan_chars(p));
+    write_plan_body(w, p);
+    w.text(",\"vllm_groups\":[");
+    std::vector<int> ranks;
+    bool first = true;
+    for (const named_family& f : enabled_families(p)) {
+        if (f.origin != family_origin::vllm) continue;
+        w.text(first ? "{\"name\":\"" : ",{\"name\":\"");
+        first = false;
+        w.text(f.name);
+        w.text("\",\"groups\":");
+        ranks.resize(static_cast<std::size_t>(f.groups.world_size()));
+        f.groups.write(ranks);
+        w.groups(ranks, f.groups.group_size());
+        w.text("}");
     }
     w.text("]}\n");
     w.flush();

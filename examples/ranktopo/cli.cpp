@@ -5,14 +5,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <numeric>
 
 #include <fmt/format.h>
 
+#include "command_table.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/named_families.hpp"
 #include "ranktopo/plan.hpp"
@@ -86,7 +89,26 @@ ranktopo::derived_config config_input::derive() const {
         try {
             ranktopo::set_option(c, s);
         } catch (const ranktopo::config_error& e) {
-            throw usage_error{fmt::format("--set {}: {}", s, user_message(e))};
+            std::string message = fmt::format("--set {}: {}", s, user_message(e));
+            // vLLM's short flags as keys: -tp is --set tensor_parallel_size=N.
+            static constexpr std::pair<std::string_view, std::string_view> short_names[] = {
+                {"tp", "tensor_parallel_size"},
+                {"pp", "pipeline_parallel_size"},
+                {"dp", "data_parallel_size"},
+                {"pcp", "prefill_context_parallel_size"},
+                {"dcp", "decode_context_parallel_size"},
+                {"ep", "enable_expert_parallel"},
+                {"world", "world_size"},
+                {"version", "vllm_ascend_version"},
+            };
+            const std::string_view key = std::string_view(s).substr(0, s.find('='));
+            for (const auto& [short_name, option] : short_names) {
+                if (key == short_name && ranktopo::find_option(option) != nullptr &&
+                    message.find("did you mean") == std::string::npos) {
+                    message += fmt::format(". did you mean '{}'? ({} is vLLM's short flag -{})", option, key, key);
+                }
+            }
+            throw usage_error{message};
         }
     };
     ranktopo::derived_config d;
@@ -119,6 +141,20 @@ ranktopo::derived_config config_input::derive() const {
         set(d.values, s);
         for (ranktopo::option_source& source : d.sources) {
             if (s.starts_with(source.option + "=")) source.source = "--set " + s;
+        }
+    }
+    // A world size the launch line derived (TP·PP·PCP·DP) follows the sizes --set changed.
+    const bool world_set = std::any_of(settings.begin(), settings.end(),
+                                       [](const std::string& s) { return s.starts_with("world_size="); });
+    if (deploy.given() && !world_set) {
+        const ranktopo::config& v = d.values;
+        const long long world = static_cast<long long>(v.tensor_parallel_size) * v.pipeline_parallel_size *
+                                v.prefill_context_parallel_size * v.data_parallel_size;
+        if (world != v.world_size && world <= INT_MAX) {
+            d.values.world_size = static_cast<int>(world);
+            for (ranktopo::option_source& source : d.sources) {
+                if (source.option == "world_size") source.source += " after --set";
+            }
         }
     }
     if (d.values.world_size == 0) {
@@ -156,6 +192,54 @@ bool output_options::colored() const {
     const char* term = std::getenv("TERM");
     return isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
            !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+bool shared_options::take(arguments& args, std::string_view arg) {
+    const command_info* info = find_command(command);
+    const auto refuse_unless = [&](unsigned flag, std::string_view name) {
+        if (info != nullptr && (info->shared & flag) == 0U) {
+            throw usage_error{fmt::format("{} does not take {}: {}", command, name, info->exceptions)};
+        }
+    };
+    if (input.take(args, arg)) return true;
+    if (arg.starts_with("--format") || arg.starts_with("--colo")) {
+        if (!output.take(args, arg)) return false;
+        refuse_unless(arg.starts_with("--format") ? takes_format : takes_color,
+                      arg.starts_with("--format") ? "--format" : "--color");
+        return true;
+    }
+    std::optional<std::string> o = args.value(arg, "-o");
+    if (!o) o = args.value(arg, "--output");
+    if (o) {
+        refuse_unless(takes_output, "-o");
+        if (o->empty()) throw usage_error{"-o needs a file name, or '-' for standard output"};
+        set_once(output_file, "-o", *o);
+        return true;
+    }
+    if (auto v = args.value(arg, "--ranks-per-node")) {
+        refuse_unless(takes_ranks_per_node, "--ranks-per-node");
+        set_once(ranks_per_node_given, "--ranks-per-node", *v);
+        ranks_per_node = parse_int("--ranks-per-node", *v, 1);
+        return true;
+    }
+    if (auto f = args.value(arg, "--family")) {
+        refuse_unless(takes_family, "--family");
+        if (f->empty()) throw usage_error{"--family needs a name"};
+        set_once(family, "--family", *f);
+        return true;
+    }
+    return false;
+}
+
+void shared_options::write(std::string_view text) const {
+    if (!output_file || *output_file == "-") {
+        std::cout << text;
+        return;
+    }
+    std::ofstream out(*output_file, std::ios::binary);
+    if (!out || !out.write(text.data(), static_cast<std::streamsize>(text.size()))) {
+        throw usage_error{"cannot write '" + *output_file + "'"};
+    }
 }
 
 int parse_int(std::string_view option, std::string_view text, int minimum) {
@@ -278,10 +362,11 @@ std::vector<ranktopo::named_family> chosen_families(const ranktopo::config& c, s
 void check_drawable(std::string_view command, const ranktopo::config& c, std::size_t families) {
     const int n = c.world_size;
     if (n > max_drawn_ranks) {
-        throw usage_error{
-            fmt::format("{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
-                        "groups, 'ranktopo lint' for each family's axes, or 'ranktopo plan' for every group as JSON",
-                        n, command, max_drawn_ranks)};
+        throw usage_error{fmt::format(
+            "{} ranks are more than {} draws ({} at most); try 'ranktopo explain --rank R' for one rank's "
+            "groups, 'ranktopo lint' for each family's axes, or 'ranktopo show --format json' (no limit) or "
+            "'ranktopo plan --vllm-groups' for every group as JSON",
+            n, command, max_drawn_ranks)};
     }
     if (static_cast<long long>(n) * static_cast<long long>(families) > max_drawn_cells) {
         throw usage_error{
@@ -323,6 +408,51 @@ std::string compact_ranks(const ranktopo::group_view& members, int max_runs) {
         emit(members[k * inner.extent], inner.stride, inner.extent);
     }
     return out;
+}
+
+bool comparison_sides::take(std::string_view command, arguments& args, std::string_view arg) {
+    const int which = arg.starts_with("--from-") ? 0 : arg.starts_with("--to-") ? 1 : -1;
+    if (which < 0) return false;
+    const std::string flag = "--" + std::string(arg.substr(which == 0 ? 7 : 5));
+    if (flag == "--" || flag.starts_with("---")) unknown_option(command, arg);
+    config_input& own = sides[which];
+    given = true;
+    if (auto v = args.value(flag, "--version")) {
+        own.settings.push_back("vllm_ascend_version=" + *v);
+        return true;
+    }
+    try {
+        if (!own.take(args, flag)) unknown_option(command, arg);
+    } catch (usage_error& e) {  // "--config given twice" is about --to-config
+        const std::string name = flag.substr(0, flag.find('='));
+        if (e.message.starts_with(name)) e.message.replace(0, name.size(), arg.substr(0, arg.find('=')));
+        throw;
+    }
+    return true;
+}
+
+config_input comparison_sides::side(const config_input& shared, int which) const {
+    const config_input& own = sides[which];
+    config_input in = shared;
+    if (own.file || own.example) {  // its own config replaces the shared one
+        in.file = own.file;
+        in.example = own.example;
+        in.deploy = deploy_input{};
+    }
+    const deploy_input& d = own.deploy;
+    if (d.has_vllm_args) {
+        in.file.reset();
+        in.example = false;
+        in.deploy.vllm_args = d.vllm_args;
+        in.deploy.has_vllm_args = true;
+    }
+    if (!d.additional_config.empty()) in.deploy.additional_config = d.additional_config;
+    if (!d.kv_transfer_config.empty()) in.deploy.kv_transfer_config = d.kv_transfer_config;
+    if (!d.model_config_file.empty()) in.deploy.model_config_file = d.model_config_file;
+    in.deploy.env.insert(in.deploy.env.end(), d.env.begin(), d.env.end());
+    in.deploy.env_from_process = in.deploy.env_from_process || d.env_from_process;
+    in.settings.insert(in.settings.end(), own.settings.begin(), own.settings.end());
+    return in;
 }
 
 }  // namespace ranktopo_cli

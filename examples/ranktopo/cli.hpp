@@ -93,6 +93,42 @@ struct output_options {
     [[nodiscard]] bool colored() const;
 };
 
+/// Everything a subcommand parses alike: the input (config_input), --format
+/// and --color, -o/--output FILE, --ranks-per-node K and --family NAME. A
+/// flag the subcommand does not take (its row in commands()) is refused with
+/// the reason. Subcommands loop: help, then take(), then their own flags,
+/// then unknown_option().
+struct shared_options {
+    explicit shared_options(std::string_view command_name) : command(command_name) {}
+
+    std::string_view command;
+    config_input input;
+    output_options output;
+    std::optional<std::string> output_file;  ///< -o FILE; "-" or none: standard output
+    int ranks_per_node = 0;                  ///< 0: not given
+    std::optional<std::string> ranks_per_node_given;
+    std::optional<std::string> family;
+
+    /// Consumes `arg` (and its value) if it is a shared flag.
+    bool take(arguments& args, std::string_view arg);
+    /// `text` to -o FILE or standard output (usage_error if FILE cannot be written).
+    void write(std::string_view text) const;
+};
+
+/// The two sides of a comparison (diff; html --compare-version): --from-X
+/// and --to-X are the input flag --X for one side (--from-version V and
+/// --to-version V set vllm_ascend_version), over the shared input.
+struct comparison_sides {
+    config_input sides[2];  ///< [0]: --from-*, [1]: --to-*
+    bool given = false;     ///< any --from-* or --to-* flag
+
+    /// Consumes `arg` (and its value) if it is a --from-* or --to-* flag of
+    /// an input option; errors name the side's own flag (--to-config).
+    bool take(std::string_view command, arguments& args, std::string_view arg);
+    /// Side `which`'s input: `shared` with that side's own flags over it.
+    [[nodiscard]] config_input side(const config_input& shared, int which) const;
+};
+
 /// A positive or non-negative integer option value, or a usage_error naming the option.
 [[nodiscard]] int parse_int(std::string_view option, std::string_view text, int minimum);
 

@@ -1,6 +1,7 @@
 // ranktopo diff: what changes between two configs' plans — typically one
 // deployment on two vllm-ascend releases. Families are compared as layouts
 // (ranktopo/diff.hpp), so it answers at 2^20 ranks as fast as `plan` does.
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -10,26 +11,36 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "ranktopo/diff.hpp"
+#include "ranktopo/io.hpp"
 #include "ranktopo/plan.hpp"
+#include "ranktopo/validate.hpp"
 
 namespace ranktopo_cli {
 namespace {
 
 constexpr std::string_view diff_help =
-    "Usage: ranktopo diff INPUT [--from-version V] [--to-version V] [--to-config FILE]\n"
-    "                     [--from-set KEY=VALUE ...] [--to-set KEY=VALUE ...] [--format text|json]\n\n"
+    "Usage: ranktopo diff [INPUT] [--from-INPUT ...] [--to-INPUT ...] [--format text|json] [-o FILE]\n\n"
     "Compares the plans of two configs, communicator by communicator (vLLM's families\n"
     "and vllm-ascend's, matched by name; every p_tp_<i> is p_tp): same, changed, added or\n"
     "removed, and for a changed one how many ranks change group (members or positions)\n"
     "and the lowest such rank with its old and new members. Both configs start from\n"
-    "INPUT; the old one then takes --from-*, the new one --to-*:\n\n"
-    "  --from-version V    the old config's vllm_ascend_version (= --from-set vllm_ascend_version=V)\n"
-    "  --to-version V      the new config's vllm_ascend_version\n"
-    "  --to-config FILE    the new config from FILE instead of INPUT's file or example\n"
-    "                      (INPUT's --set still apply to it)\n"
-    "  --from-set, --to-set KEY=VALUE   an option on one side only; repeatable\n\n"
+    "INPUT; the old one then takes the --from-* flags, the new one the --to-* flags. Every\n"
+    "input flag has both forms, and they mirror each other:\n\n"
+    "  --from-version V, --to-version V     vllm_ascend_version (= --from-set vllm_ascend_version=V)\n"
+    "  --from-set, --to-set KEY=VALUE       an option on one side only; repeatable\n"
+    "  --from-config, --to-config FILE      that side's config from FILE instead of INPUT's\n"
+    "  --from-example, --to-example         that side's config is the example\n"
+    "  --from-vllm-args, --to-vllm-args \"ARGS\"   that side's `vllm serve` line\n"
+    "  --from-additional-config, --to-additional-config, --from-kv-transfer-config,\n"
+    "  --to-kv-transfer-config JSON|@FILE, --from-model-config, --to-model-config FILE,\n"
+    "  --from-env, --to-env KEY=VALUE, --from-env-from-process, --to-env-from-process\n\n"
+    "A world size derived from a launch line (TP*PP*PCP*DP) is derived again after --set.\n"
+    "An option the new release does not have (e.g. FlashComm2 in 0.25.1rc1) is not a\n"
+    "refusal: the old config is read, the option goes back to its default, and its\n"
+    "communicators show as removed with the option named (\"dropped\").\n\n"
     "Exit status: 0 the plans are identical, 1 they differ, 2 invalid input (as diff(1)).\n"
     "Layouts are compared, not rank lists: one lookup per group at most, none when a\n"
     "family's layout is unchanged.\n\n";
@@ -38,7 +49,9 @@ constexpr std::string_view diff_examples =
     "\nExamples:\n"
     "  ranktopo diff --example --from-version 0.17.0rc1 --to-version 0.18.0\n"
     "  ranktopo diff --config prod.json --to-set mlp_tensor_parallel_size=4\n"
-    "  ranktopo diff --config old.json --to-config new.json --format json\n";
+    "  ranktopo diff --config old.json --to-config new.json --format json\n"
+    "  ranktopo diff --from-vllm-args \"-tp 8 -dp 2\" --to-vllm-args \"-tp 4 -dp 4\"\n"
+    "  ranktopo diff --from-version 0.17.0rc1 --to-version latest -- serve m -tp 8 -dp 2\n";
 
 constexpr int max_text_runs = 4;
 constexpr int max_listed_members = 4096;
@@ -82,44 +95,72 @@ nlohmann::ordered_json members_json(const ranktopo::family& f, int rank) {
     return j;
 }
 
+bool is_dropped_option(const ranktopo::config_error& e) {
+    for (const ranktopo::problem& p : e.problems())
+        if (p.message.find(" does not exist in vllm-ascend ") == std::string::npos) return false;
+    return !e.problems().empty();
+}
+
+/// The config of `to`. When its release refuses an option that release does
+/// not have, `to` read under `before`'s release with those options back at
+/// their defaults, then moved to its own release; `dropped` names them.
+ranktopo::config load_dropping(const config_input& to, const ranktopo::config& before,
+                               std::vector<std::string>& dropped) {
+    try {
+        ranktopo::config c = to.load();
+        (void)ranktopo::make_plan(c);
+        return c;
+    } catch (const ranktopo::config_error& e) {
+        if (!is_dropped_option(e)) throw;
+    } catch (const usage_error& e) {
+        if (e.message.find(" does not exist in vllm-ascend ") == std::string::npos) throw;
+    }
+    std::optional<std::string> target;
+    config_input base = to;
+    std::erase_if(base.settings, [&](const std::string& s) {
+        if (!s.starts_with("vllm_ascend_version=")) return false;
+        target = s;
+        return true;
+    });
+    if (!target) return to.load();  // not a change of release: the refusal stands
+    const ranktopo::option_info& version = *ranktopo::find_option("vllm_ascend_version");
+    base.settings.push_back("vllm_ascend_version=" + ranktopo::option_text(before, version));
+    ranktopo::config c = base.load();
+    ranktopo::config moved = c;
+    ranktopo::set_option(moved, *target);
+    const ranktopo::config defaults;
+    for (const ranktopo::option_info& o : ranktopo::options) {
+        if (ranktopo::detail::has_option(moved.vllm_ascend_version, o) ||
+            ranktopo::option_text(c, o) == ranktopo::option_text(defaults, o))
+            continue;
+        ranktopo::set_option(moved, std::string(o.name) + "=" + ranktopo::option_text(defaults, o));
+        dropped.emplace_back(o.name);
+    }
+    if (dropped.empty()) return to.load();  // the refusal was not about a dropped option
+    return moved;
+}
+
 }  // namespace
 
 int diff_command(arguments args) {
-    config_input from;
-    output_options output;
-    std::vector<std::string> from_settings;
-    std::vector<std::string> to_settings;
-    std::optional<std::string> to_file;
+    shared_options opts("diff");
+    comparison_sides sides;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
-            std::cout << diff_help << input_help << '\n' << output_help << diff_examples;
+            std::cout << diff_help << shared_help("diff") << diff_examples;
             return exit_ok;
         }
-        if (from.take(args, arg) || output.take(args, arg)) continue;
-        if (auto v = args.value(arg, "--from-version")) {
-            from_settings.push_back("vllm_ascend_version=" + *v);
-        } else if (auto w = args.value(arg, "--to-version")) {
-            to_settings.push_back("vllm_ascend_version=" + *w);
-        } else if (auto fs = args.value(arg, "--from-set")) {
-            from_settings.push_back(*fs);
-        } else if (auto ts = args.value(arg, "--to-set")) {
-            to_settings.push_back(*ts);
-        } else if (auto tc = args.value(arg, "--to-config")) {
-            set_once(to_file, "--to-config", *tc);
-        } else {
-            throw usage_error{"unknown option '" + std::string(arg) + "'"};
-        }
+        if (opts.take(args, arg)) continue;
+        if (!sides.take("diff", args, arg)) unknown_option("diff", arg);
     }
-    config_input to = from;
-    if (to_file) {
-        to.file = *to_file;
-        to.example = false;
-    }
-    from.settings.insert(from.settings.end(), from_settings.begin(), from_settings.end());
-    to.settings.insert(to.settings.end(), to_settings.begin(), to_settings.end());
-    const ranktopo::config before_config = from.load();
-    const ranktopo::config after_config = to.load();
+    const config_input from = sides.side(opts.input, 0);
+    const config_input to = sides.side(opts.input, 1);
+    ranktopo::config before_config = from.load();
+    // An option the new release dropped: its communicators are "removed",
+    // the option named, rather than a refusal.
+    std::vector<std::string> dropped;
+    const ranktopo::config after_config = load_dropping(to, before_config, dropped);
     const ranktopo::plan before = ranktopo::make_plan(before_config);
     const ranktopo::plan after = ranktopo::make_plan(after_config);
     const ranktopo::plan_diff d = ranktopo::diff(before, after);
@@ -128,6 +169,7 @@ int diff_command(arguments args) {
     const auto changed_options = option_changes(before_config, after_config);
 
     std::string out;
+    const output_options& output = opts.output;
     if (output.format == output_format::json) {
         nlohmann::ordered_json j;
         j["identical"] = d.identical();
@@ -137,11 +179,13 @@ int diff_command(arguments args) {
             j["options"].push_back(
                 {{"name", option}, {"before", option_json(o, values.first)}, {"after", option_json(o, values.second)}});
         }
+        if (!dropped.empty()) j["dropped_options"] = dropped;
         j["communicators"] = nlohmann::ordered_json::array();
         for (const ranktopo::communicator_change& c : d.communicators) {
             nlohmann::ordered_json e{{"name", c.name}, {"status", ranktopo::name(c.kind)}};
             if (c.before) e["before"] = side_json(*c.before);
             if (c.after) e["after"] = side_json(*c.after);
+            if (c.kind == ranktopo::change_kind::removed && !dropped.empty()) e["dropped_options"] = dropped;
             if (c.before && c.after) {
                 e["ranks_changing_group"] = c.ranks_moved;
                 e["groups_reordered"] = c.reordered;
@@ -166,6 +210,10 @@ int diff_command(arguments args) {
                                  after_config.world_size, sizes(after_config)));
         out += '\n';
         out += options_line.empty() ? std::string("no option differs\n") : "options: " + options_line + '\n';
+        for (const std::string& o : dropped) {
+            out += fmt::format("dropped: {} (vllm-ascend {} does not have it: its communicators are removed)\n", o,
+                               ranktopo::option_text(after_config, *ranktopo::find_option("vllm_ascend_version")));
+        }
         std::size_t changes = 0;
         for (const ranktopo::communicator_change& c : d.communicators)
             changes += c.kind != ranktopo::change_kind::same ? 1U : 0U;
@@ -187,6 +235,11 @@ int diff_command(arguments args) {
             } else if (c.kind == ranktopo::change_kind::removed) {
                 note(fmt::format("gone: {} ({} groups of {})", c.before->communicator, c.before->group_count,
                                  c.before->group_size));
+                if (!dropped.empty()) {
+                    std::string names;
+                    for (const std::string& o : dropped) names += (names.empty() ? "" : ", ") + o;
+                    note("dropped option " + names);
+                }
             } else if (c.kind == ranktopo::change_kind::changed) {
                 count = fmt::format("{} of {}", c.ranks_moved, after_config.world_size);
                 if (c.before->communicator != c.after->communicator)
@@ -213,7 +266,7 @@ int diff_command(arguments args) {
                                paint(color, style, fmt::format("{:<7}", status)), count, detail);
         }
     }
-    std::cout << out;
+    opts.write(out);
     return d.identical() ? exit_ok : exit_differ;
 }
 

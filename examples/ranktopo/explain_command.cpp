@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "grid.hpp"
 #include "ranktopo/families.hpp"
@@ -41,22 +42,23 @@ constexpr int max_text_runs = 8;
 }  // namespace
 
 int explain_command(arguments args) {
-    config_input input;
-    output_options output;
+    shared_options opts("explain");
     std::optional<std::string> rank_text;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
-            std::cout << explain_help << input_help << '\n' << output_help << explain_examples;
+            std::cout << explain_help << shared_help("explain") << explain_examples;
             return exit_ok;
         }
-        if (input.take(args, arg) || output.take(args, arg)) continue;
+        if (opts.take(args, arg)) continue;
         if (auto v = args.value(arg, "--rank")) {
             set_once(rank_text, "--rank", *v);
             continue;
         }
-        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+        unknown_option("explain", arg);
     }
+    const config_input& input = opts.input;
+    const output_options& output = opts.output;
     if (!rank_text) throw usage_error{"explain needs --rank R"};
     const int rank = parse_int("--rank", *rank_text, 0);
     const ranktopo::config c = input.load();
@@ -69,7 +71,8 @@ int explain_command(arguments args) {
     const ranktopo::layout x = ranktopo::coordinates(c);
     int coordinate[5];
     for (int a = 0; a < 5; ++a) coordinate[a] = (rank / x[a].stride) % x[a].extent;
-    const std::vector<ranktopo::named_family> all = ranktopo::enabled_families(p);
+    const std::vector<ranktopo::named_family> all = opts.family ? chosen_families(c, *opts.family)
+                                                                : ranktopo::enabled_families(p);
 
     std::string out;
     if (output.format == output_format::json) {
@@ -82,6 +85,7 @@ int explain_command(arguments args) {
                             {"p", coordinate[2]},
                             {"c", coordinate[3]},
                             {"t", coordinate[4]}};
+        if (opts.ranks_per_node > 0) j["node"] = rank / opts.ranks_per_node;
         j["families"] = nlohmann::ordered_json::array();
         for (const ranktopo::named_family& f : all) {
             const ranktopo::location at = f.groups.locate(rank);
@@ -107,6 +111,11 @@ int explain_command(arguments args) {
                     fmt::format("rank {} of {}: e={} d={} p={} c={} t={}", rank, c.world_size, coordinate[0],
                                 coordinate[1], coordinate[2], coordinate[3], coordinate[4]));
         out += fmt::format("  ({}; rank = (((e*D + d)*P + p)*C + c)*T + t)\n", sizes(c));
+        if (opts.ranks_per_node > 0) {
+            out += fmt::format("node {} of {} ranks per node (ranks {}..{})\n", rank / opts.ranks_per_node,
+                               opts.ranks_per_node, rank / opts.ranks_per_node * opts.ranks_per_node,
+                               std::min(c.world_size, (rank / opts.ranks_per_node + 1) * opts.ranks_per_node) - 1);
+        }
         if (const std::string note = ranktopo::external_replicas_note(c); !note.empty()) {
             out += paint(color, fmt::fg(fmt::terminal_color::cyan), "note: " + note) + '\n';
         }
@@ -141,7 +150,7 @@ int explain_command(arguments args) {
         out += fmt::format("\nplan fingerprint {} (ranktopo plan --fingerprint)\n",
                            ranktopo::fingerprint_text(ranktopo::fingerprint(p)));
     }
-    std::cout << out;
+    opts.write(out);
     return exit_ok;
 }
 

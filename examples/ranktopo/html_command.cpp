@@ -31,15 +31,15 @@ constexpr std::string_view html_help =
     "and a rank's groups in every family (click a rank, use the arrow keys, or type its\n"
     "number). The plan is embedded as layouts, so the page stays small at any size;\n"
     "beyond 4096 ranks it draws one cell per node or per block of ranks.\n\n"
-    "  -o, --output FILE        where to write the page; '-' or none: standard output\n"
-    "  --ranks-per-node K       nodes of K ranks (node = rank / K): a nodes x devices\n"
-    "                           view and the groups that cross nodes\n"
     "  --compare-version V      also embed the plan of vllm-ascend release V and mark,\n"
     "                           per communicator, the ranks whose group changes (as\n"
     "                           'ranktopo diff' counts them); = --to-version V\n"
-    "  --from-version V, --to-version V, --to-config FILE, --from-set KEY=VALUE,\n"
-    "  --to-set KEY=VALUE       the two sides, as 'ranktopo diff' takes them; the page\n"
-    "                           shows the old side and compares it with the new one\n\n";
+    "  --from-X, --to-X         the two sides, as 'ranktopo diff' takes them (every\n"
+    "                           input flag --X, and --from-version/--to-version V); the\n"
+    "                           page shows the old side and compares it with the new one\n\n"
+    "With -o FILE the page goes to FILE ('-' or none: standard output); with\n"
+    "--ranks-per-node K (node = rank / K) it draws nodes x devices and lists the groups\n"
+    "that cross nodes.\n\n";
 
 constexpr std::string_view html_examples =
     "\nExamples:\n"
@@ -120,59 +120,28 @@ std::string script_safe_json(const nlohmann::ordered_json& j) {
 }  // namespace
 
 int html_command(arguments args) {
-    config_input from;
-    std::vector<std::string> from_settings;
-    std::vector<std::string> to_settings;
-    std::optional<std::string> to_file;
-    std::optional<std::string> output;
-    std::optional<std::string> ranks_per_node_text;
-    bool compare = false;
+    shared_options opts("html");
+    comparison_sides sides;
     std::vector<std::string> command_line{"ranktopo", "html"};  // shown on the page, as given
     for (arguments all = args; !all.done();) command_line.emplace_back(all.take());
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
-            std::cout << html_help << input_help << '\n' << deploy_help << html_examples;
+            std::cout << html_help << shared_help("html") << html_examples;
             return exit_ok;
         }
-        if (from.take(args, arg)) continue;
-        std::optional<std::string> o = args.value(arg, "-o");
-        if (!o) o = args.value(arg, "--output");
-        if (o) {
-            if (o->empty()) throw usage_error{"-o needs a file name, or '-' for standard output"};
-            set_once(output, "-o", *o);
-        } else if (auto k = args.value(arg, "--ranks-per-node")) {
-            set_once(ranks_per_node_text, "--ranks-per-node", *k);
-        } else if (auto cv = args.value(arg, "--compare-version")) {
-            to_settings.push_back("vllm_ascend_version=" + *cv);
-            compare = true;
-        } else if (auto v = args.value(arg, "--from-version")) {
-            from_settings.push_back("vllm_ascend_version=" + *v);
-            compare = true;
-        } else if (auto w = args.value(arg, "--to-version")) {
-            to_settings.push_back("vllm_ascend_version=" + *w);
-            compare = true;
-        } else if (auto fs = args.value(arg, "--from-set")) {
-            from_settings.push_back(*fs);
-            compare = true;
-        } else if (auto ts = args.value(arg, "--to-set")) {
-            to_settings.push_back(*ts);
-            compare = true;
-        } else if (auto tc = args.value(arg, "--to-config")) {
-            set_once(to_file, "--to-config", *tc);
-            compare = true;
-        } else {
-            throw usage_error{"unknown option '" + std::string(arg) + "'"};
+        if (opts.take(args, arg)) continue;
+        if (auto v = args.value(arg, "--compare-version")) {  // = --to-version V
+            sides.sides[1].settings.push_back("vllm_ascend_version=" + *v);
+            sides.given = true;
+            continue;
         }
+        if (!sides.take("html", args, arg)) unknown_option("html", arg);
     }
-    const int ranks_per_node = ranks_per_node_text ? parse_int("--ranks-per-node", *ranks_per_node_text, 1) : 0;
-    config_input to = from;
-    if (to_file) {
-        to.file = *to_file;
-        to.example = false;
-    }
-    from.settings.insert(from.settings.end(), from_settings.begin(), from_settings.end());
-    to.settings.insert(to.settings.end(), to_settings.begin(), to_settings.end());
+    const bool compare = sides.given;
+    const int ranks_per_node = opts.ranks_per_node;
+    const config_input from = sides.side(opts.input, 0);
+    const config_input to = sides.side(opts.input, 1);
 
     nlohmann::ordered_json j;
     j["tool"] = fmt::format("ranktopo {}", ranktopo::version_string);
@@ -186,14 +155,7 @@ int html_command(arguments args) {
     if (at == std::string::npos) throw std::logic_error("html_page.html has no " + std::string(data_marker));
     page.replace(at, data_marker.size(), script_safe_json(j));
 
-    if (!output || *output == "-") {
-        std::cout << page;
-    } else {
-        std::ofstream out(*output, std::ios::binary);
-        if (!out || !out.write(page.data(), static_cast<std::streamsize>(page.size()))) {
-            throw usage_error{"cannot write '" + *output + "'"};
-        }
-    }
+    opts.write(page);
     return exit_ok;
 }
 

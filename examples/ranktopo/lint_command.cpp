@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "grid.hpp"
 #include "ranktopo/lint.hpp"
@@ -29,7 +30,11 @@ constexpr std::string_view lint_help =
     "    breaks: these are not the layout's refusals, which exit 2.\n"
     "Rules that need facts the config does not carry (graph mode, KV consumer) are notes.\n\n"
     "  --ranks-per-node K  also count, per family, the groups that hold ranks of more\n"
-    "                      than one node (node = rank / K), and check p_tp's names\n\n"
+    "                      than one node (node = rank / K), and check p_tp's names. Groups\n"
+    "                      crossing nodes are warnings for the families vllm-ascend keeps\n"
+    "                      in a node: tp (its guidance: TP within a node, over HCCS);\n"
+    "                      a note when K does not divide world_size\n"
+    "  --allow-cross-node FAMILY[,FAMILY]  no warning for these families crossing nodes\n\n"
     "Exit status: 0 no warnings, 1 warnings, 2 invalid config or command line.\n\n";
 
 constexpr std::string_view lint_examples =
@@ -44,6 +49,7 @@ std::string_view kind_name(ranktopo::lint_kind k) {
         case ranktopo::lint_kind::mixes_axes: return "mixes_axes";
         case ranktopo::lint_kind::reference_quirk: return "reference_quirk";
         case ranktopo::lint_kind::engine_check: return "engine_check";
+        case ranktopo::lint_kind::crosses_nodes: return "crosses_nodes";
         case ranktopo::lint_kind::note: break;
     }
     return "note";
@@ -152,27 +158,40 @@ std::string to_text(const ranktopo::lint_report& r, bool color) {
 }  // namespace
 
 int lint_command(arguments args) {
-    config_input input;
-    output_options output;
-    int ranks_per_node = 0;
-    std::optional<std::string> ranks_per_node_given;
+    shared_options opts("lint");
+    std::vector<std::string> allowed;
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
-            std::cout << lint_help << input_help << '\n' << output_help << lint_examples;
+            std::cout << lint_help << shared_help("lint") << lint_examples;
             return exit_ok;
         }
-        if (input.take(args, arg) || output.take(args, arg)) continue;
-        if (auto v = args.value(arg, "--ranks-per-node")) {
-            set_once(ranks_per_node_given, "--ranks-per-node", *v);
-            ranks_per_node = parse_int("--ranks-per-node", *v, 1);
+        if (opts.take(args, arg)) continue;
+        if (auto v = args.value(arg, "--allow-cross-node")) {
+            for (std::size_t start = 0; start <= v->size();) {  // NAME[,NAME...]
+                const std::size_t comma = std::min(v->find(',', start), v->size());
+                const std::string name = v->substr(start, comma - start);
+                if (std::find(ranktopo::node_local_families.begin(), ranktopo::node_local_families.end(), name) ==
+                    ranktopo::node_local_families.end()) {
+                    std::string known;
+                    for (std::string_view f : ranktopo::node_local_families)
+                        known += (known.empty() ? "" : ", ") + std::string(f);
+                    throw usage_error{
+                        fmt::format("--allow-cross-node: '{}' is not a family lint keeps in a node ({})", name, known)};
+                }
+                allowed.push_back(name);
+                start = comma + 1;
+            }
             continue;
         }
-        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+        unknown_option("lint", arg);
     }
-    const ranktopo::lint_report report = ranktopo::lint(input.load(), ranks_per_node);
-    std::cout << (output.format == output_format::json ? to_json(report).dump() + '\n'
-                                                       : to_text(report, output.colored()));
+    const config_input& input = opts.input;
+    const output_options& output = opts.output;
+    const int ranks_per_node = opts.ranks_per_node;
+    const ranktopo::lint_report report = ranktopo::lint(input.load(), ranks_per_node, allowed);
+    opts.write(output.format == output_format::json ? to_json(report).dump() + '\n'
+                                                    : to_text(report, output.colored()));
     return report.warnings.empty() ? exit_ok : exit_warnings;
 }
 

@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "ranktopo/release.hpp"
 #include "ranktopo/version.hpp"
@@ -16,18 +19,14 @@ constexpr std::string_view main_help =
     "Computes the communicator groups of vllm-ascend's parallel_state.py, as each release\n"
     "from 0.13.0 to 0.25.1rc1 builds them, for a vLLM topology, without a cluster.\n\n"
     "Commands:\n"
-    "  plan     print every creation, accessor and the destroy order as JSON\n"
-    "  show     print each family's groups and a rank grid (rows DP x PP, columns PCP x TP)\n"
-    "  explain  one rank's coordinates and, per family, its group, position and members\n"
-    "  lint     which axes vary inside each family's groups; the reference's quirks and\n"
-    "           vllm-ascend's own rules that apply; groups that cross nodes\n"
-    "  svg      draw the rank grid of each family as an SVG picture\n"
-    "  diff     what changes between two configs' plans, e.g. one deployment on two releases\n"
-    "  html     one self-contained interactive page: the rank grid, each rank's groups\n\n"
-    "Every command reads the config from --config FILE|-, --example and --set KEY=VALUE;\n"
+    "{commands}\n\n"
+    "Every command reads the config from --config FILE|-, --example, a `vllm serve` line\n"
+    "(--vllm-args or -- ARGS) and --set KEY=VALUE, and writes with --format text|json,\n"
+    "-o FILE, --ranks-per-node K and --family NAME (docs/cli.md: which command takes which);\n"
     "--set vllm_ascend_version=V picks the vllm-ascend release (default 0.17.0rc1), one of\n"
     "  {releases}\n"
-    "Run 'ranktopo COMMAND --help' for a command's options and examples.\n\n"
+    "Run 'ranktopo COMMAND --help' or 'ranktopo help COMMAND' for a command's options and\n"
+    "examples.\n\n"
     "Exit status: 0 success, 1 lint found warnings or diff found differences, 2 invalid\n"
     "config or command line\n"
     "(one line on standard error, nothing on standard output), 3 internal error.\n";
@@ -39,6 +38,13 @@ int main(int argc, char** argv) {
     const std::string command = argc > 1 ? argv[1] : "";
     try {
         const arguments rest(argc, argv, 2);
+        if (command == "help" && argc > 2) {  // 'ranktopo help plan' is 'ranktopo plan --help'
+            const command_info* c = find_command(argv[2]);
+            if (c == nullptr) unknown_command(argv[2]);
+            char help_flag[] = "--help";
+            char* help_argv[] = {argv[0], argv[2], help_flag};
+            return c->run(arguments(3, help_argv, 2));
+        }
         if (command == "--help" || command == "-h" || command == "help") {
             // The releases, wrapped at 80 columns under a two-space indent.
             const std::string accepted = ranktopo::accepted_releases();
@@ -57,6 +63,10 @@ int main(int argc, char** argv) {
                 left.remove_prefix(taken);
             }
             std::string help(main_help);
+            std::string list;
+            for (const command_info& c : commands()) list += fmt::format("  {:<8} {}\n", c.name, c.summary);
+            list.pop_back();
+            help.replace(help.find("{commands}"), std::string_view("{commands}").size(), list);
             help.replace(help.find("{releases}"), std::string_view("{releases}").size(), releases);
             std::cout << help;
             return exit_ok;
@@ -65,17 +75,9 @@ int main(int argc, char** argv) {
             std::cout << "ranktopo " << ranktopo::version_string << '\n';
             return exit_ok;
         }
-        if (command == "plan") return plan_command(rest);
-        if (command == "show") return show_command(rest);
-        if (command == "explain") return explain_command(rest);
-        if (command == "lint") return lint_command(rest);
-        if (command == "svg") return svg_command(rest);
-        if (command == "diff") return diff_command(rest);
-        if (command == "html") return html_command(rest);
-        throw usage_error{command.empty()
-                              ? "missing command (try 'ranktopo --help')"
-                              : "unknown command '" + command +
-                                    "' (commands: plan, show, explain, lint, svg, diff, html; try 'ranktopo --help')"};
+        if (command.empty()) throw usage_error{"missing command (try 'ranktopo --help')"};
+        if (const command_info* c = find_command(command)) return c->run(rest);
+        unknown_command(command);
     } catch (const usage_error& e) {
         std::cerr << "ranktopo" << (command.empty() ? "" : " " + command) << ": " << e.message << '\n';
     } catch (const ranktopo::error& e) {

@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "grid.hpp"
+#include "ranktopo/analysis.hpp"
 #include "ranktopo/plan.hpp"
 
 namespace ranktopo_cli {
@@ -25,8 +27,8 @@ constexpr std::string_view show_help =
     "                  tp, pp, dp, pcp, ep, p_tp, mc2, dynamic_eplb, otp, lmheadtp, emtp,\n"
     "                  mlptp, flashcomm2_otp, flashcomm2_odp, shard_weight, fc3_quant_x, as\n"
     "                  the config enables them) or an accessor it serves (mlp_tp, ...)\n\n"
-    "Draws at most 4096 ranks, and 16384 cells over all families; beyond, use --family,\n"
-    "'ranktopo explain --rank R', 'ranktopo lint' or 'ranktopo plan'.\n\n";
+    "Text draws at most 4096 ranks, and 16384 cells over all families; beyond, use --family,\n"
+    "'ranktopo explain --rank R', 'ranktopo lint', or --format json, which has no limit.\n\n";
 
 constexpr std::string_view show_examples =
     "\nExamples:\n"
@@ -46,12 +48,18 @@ std::string accessors_of(const ranktopo::named_family& f) {
     return out;
 }
 
-void write_text(std::string& out, const ranktopo::config& c, const ranktopo::named_family& f, bool color) {
+void write_text(std::string& out, const ranktopo::config& c, const ranktopo::named_family& f, bool color,
+                int ranks_per_node) {
     const ranktopo::family& groups = f.groups;
     std::string heading = fmt::format("{}: {} group{} of {} rank{}; communicator \"{}\"", f.name, groups.group_count(),
                                       groups.group_count() == 1 ? "" : "s", groups.group_size(),
                                       groups.group_size() == 1 ? "" : "s", f.communicator);
     if (!f.accessors.empty()) heading += "; accessors " + accessors_of(f);
+    if (ranks_per_node > 0) {
+        heading += fmt::format("; {} of {} cross nodes of {} ranks",
+                               ranktopo::groups_crossing_nodes(groups, ranks_per_node), groups.group_count(),
+                               ranks_per_node);
+    }
     out += paint(color, fmt::emphasis::bold, heading) + '\n';
     out += fmt::format("  layout {}\n", coalesced_layout(groups));
 
@@ -91,7 +99,7 @@ void write_text(std::string& out, const ranktopo::config& c, const ranktopo::nam
     }
 }
 
-nlohmann::ordered_json to_json(const ranktopo::named_family& f) {
+nlohmann::ordered_json to_json(const ranktopo::named_family& f, int ranks_per_node) {
     const ranktopo::family& groups = f.groups;
     nlohmann::ordered_json j;
     j["name"] = f.name;
@@ -101,6 +109,7 @@ nlohmann::ordered_json to_json(const ranktopo::named_family& f) {
     j["group_count"] = groups.group_count();
     j["group_size"] = groups.group_size();
     j["layout"] = coalesced_layout(groups);
+    if (ranks_per_node > 0) j["groups_crossing_nodes"] = ranktopo::groups_crossing_nodes(groups, ranks_per_node);
     j["groups"] = groups.to_vectors();
     std::vector<int> group_of(static_cast<std::size_t>(groups.world_size()));
     for (int r = 0; r < groups.world_size(); ++r) group_of[static_cast<std::size_t>(r)] = groups.locate(r).group;
@@ -111,26 +120,22 @@ nlohmann::ordered_json to_json(const ranktopo::named_family& f) {
 }  // namespace
 
 int show_command(arguments args) {
-    config_input input;
-    output_options output;
-    std::optional<std::string> family;
+    shared_options opts("show");
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
-            std::cout << show_help << input_help << '\n' << output_help << show_examples;
+            std::cout << show_help << shared_help("show") << show_examples;
             return exit_ok;
         }
-        if (input.take(args, arg) || output.take(args, arg)) continue;
-        if (auto v = args.value(arg, "--family")) {
-            if (v->empty()) throw usage_error{"--family needs a name"};
-            set_once(family, "--family", *v);
-            continue;
-        }
-        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+        if (!opts.take(args, arg)) unknown_option("show", arg);
     }
+    const config_input& input = opts.input;
+    const output_options& output = opts.output;
+    const std::optional<std::string>& family = opts.family;
     const ranktopo::config c = input.load();
     const std::vector<ranktopo::named_family> shown = chosen_families(c, family.value_or(""));
-    check_drawable("show", c, shown.size());
+    // JSON is for scripts: no drawing limit (its size is the groups' and the ranks').
+    if (output.format != output_format::json) check_drawable("show", c, shown.size());
 
     std::string out;
     if (output.format == output_format::json) {
@@ -139,17 +144,17 @@ int show_command(arguments args) {
         const rank_grid grid(c);
         j["sizes"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
         j["families"] = nlohmann::ordered_json::array();
-        for (const ranktopo::named_family& f : shown) j["families"].push_back(to_json(f));
+        for (const ranktopo::named_family& f : shown) j["families"].push_back(to_json(f, opts.ranks_per_node));
         out = j.dump() + '\n';
     } else {
         const bool color = output.colored();
         out = paint(color, fmt::emphasis::bold, fmt::format("{} ranks: {}", c.world_size, sizes(c))) + '\n';
         for (const ranktopo::named_family& f : shown) {
             out += '\n';
-            write_text(out, c, f, color);
+            write_text(out, c, f, color, opts.ranks_per_node);
         }
     }
-    std::cout << out;
+    opts.write(out);
     return exit_ok;
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "grid.hpp"
 #include "ranktopo/plan.hpp"
@@ -183,31 +184,18 @@ size draw_family(std::string& svg, const ranktopo::config& c, const ranktopo::na
 }  // namespace
 
 int svg_command(arguments args) {
-    config_input input;
-    std::optional<std::string> family;
-    std::optional<std::string> output;
+    shared_options opts("svg");
     while (!args.done()) {
         const std::string_view arg = args.take();
         if (is_help(arg)) {
-            std::cout << svg_help << input_help << svg_examples;
+            std::cout << svg_help << shared_help("svg") << svg_examples;
             return exit_ok;
         }
-        if (input.take(args, arg)) continue;
-        if (auto v = args.value(arg, "--family")) {
-            if (v->empty()) throw usage_error{"--family needs a name"};
-            set_once(family, "--family", *v);
-            continue;
-        }
-        std::optional<std::string> o = args.value(arg, "-o");
-        if (!o) o = args.value(arg, "--output");
-        if (o) {
-            if (o->empty()) throw usage_error{"-o needs a file name, or '-' for standard output"};
-            set_once(output, "-o", *o);
-            continue;
-        }
-        throw usage_error{"unknown option '" + std::string(arg) + "'"};
+        if (!opts.take(args, arg)) unknown_option("svg", arg);
     }
-    if (!output) throw usage_error{"svg needs -o FILE (or -o - for standard output)"};
+    if (!opts.output_file) throw usage_error{"svg needs -o FILE (or -o - for standard output)"};
+    const config_input& input = opts.input;
+    const std::optional<std::string>& family = opts.family;
     const ranktopo::config c = input.load();
     const std::vector<ranktopo::named_family> drawn = chosen_families(c, family.value_or(""));
     check_drawable("svg", c, drawn.size());
@@ -249,14 +237,7 @@ int svg_command(arguments args) {
     svg += body;
     svg += "</svg>\n";
 
-    if (*output == "-") {
-        std::cout << svg;
-    } else {
-        std::ofstream out(*output, std::ios::binary);
-        if (!out || !out.write(svg.data(), static_cast<std::streamsize>(svg.size()))) {
-            throw usage_error{"cannot write '" + *output + "'"};
-        }
-    }
+    opts.write(svg);
     return exit_ok;
 }
 

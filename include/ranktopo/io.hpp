@@ -31,4 +31,8 @@ void set_option(config& c, std::string_view assignment);
 /// without building a document in memory.
 void write_plan_json(std::ostream& out, const plan& p);
 
+/// As write_plan_json, then vLLM's own groups (world, tp, pp, dp, pcp, ep)
+/// under "vllm_groups": [{"name", "groups"}, ...], streamed the same way.
+void write_plan_json_with_vllm_groups(std::ostream& out, const plan& p);
+
 }  // namespace ranktopo

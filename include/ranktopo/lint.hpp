@@ -44,6 +44,7 @@ enum class lint_kind {
     mixes_axes,       ///< a family's groups mix pipeline stages or external replicas
     reference_quirk,  ///< a known quirk of the reference shows in this config
     engine_check,     ///< a vllm-ascend rule (engine_checks()) fails
+    crosses_nodes,    ///< groups of a node-local family (node_local_families) cross nodes
     note,             ///< not a warning: something the config cannot decide
 };
 
@@ -60,6 +61,13 @@ struct lint_report {
     std::vector<lint_finding> warnings;
     std::vector<lint_finding> notes;
 };
+
+/// The families whose groups vllm-ascend's guidance keeps inside one node
+/// (its deployment tutorials: tensor parallelism within a node, over HCCS;
+/// DP, EP and PP may cross nodes). The fine-grained TP families (otp,
+/// mlptp, ...) are not here: they group ranks across DP replicas by design.
+/// lint warns when their groups cross nodes.
+inline constexpr std::array<std::string_view, 1> node_local_families{"tp"};
 
 namespace detail {
 
@@ -198,7 +206,11 @@ inline void add_quirks(lint_report& r, const plan& p) {
 /// stages or external replicas, for reference quirks that apply and for
 /// failing engine_checks(); notes for what the config cannot decide.
 /// Throws config_error if the reference cannot serve `c`.
-[[nodiscard]] inline lint_report lint(const config& c, int ranks_per_node = 0) {
+/// With ranks_per_node > 0: a warning per node-local family (other than
+/// those in allow_cross_node) whose groups cross nodes, and a note when
+/// ranks_per_node does not divide world_size.
+[[nodiscard]] inline lint_report lint(const config& c, int ranks_per_node = 0,
+                                      const std::vector<std::string>& allow_cross_node = {}) {
     const plan p = make_plan(c);
     const layout x = coordinates(c);
     lint_report r;
@@ -222,6 +234,27 @@ inline void add_quirks(lint_report& r, const plan& p) {
             if (r.ranks_per_node > 0) check.groups_crossing_nodes = groups_crossing_nodes(f, r.ranks_per_node);
         }
         r.families.push_back(std::move(check));
+    }
+    if (r.ranks_per_node > 0) {
+        for (std::string_view local : node_local_families) {
+            if (std::find(allow_cross_node.begin(), allow_cross_node.end(), local) != allow_cross_node.end()) continue;
+            for (const family_check& f : r.families) {
+                if (f.name != local || f.groups_crossing_nodes <= 0) continue;
+                r.warnings.push_back(
+                    {lint_kind::crosses_nodes,
+                     {f.name},
+                     detail::cat(f.groups_crossing_nodes, " of ", f.group_count, " ", f.name, " groups (", f.group_size,
+                                 " ranks each) cross nodes of ", r.ranks_per_node, " ranks: vllm-ascend keeps ", f.name,
+                                 " inside a node (allow it with --allow-cross-node ", f.name, ")")});
+            }
+        }
+        if (c.world_size % r.ranks_per_node != 0) {
+            r.notes.push_back(
+                {lint_kind::note,
+                 {},
+                 detail::cat("ranks_per_node (", r.ranks_per_node, ") does not divide world_size (", c.world_size,
+                             "): the last node holds ", c.world_size % r.ranks_per_node, " ranks")});
+        }
     }
     detail::add_mixing_warnings(r);
     detail::add_quirks(r, p);

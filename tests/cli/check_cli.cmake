@@ -1,7 +1,13 @@
 # Runs the ranktopo tool once and checks what a user sees.
 #   -DEXE=path  -DARGS="a|b|c"  -DEXIT=n  [-DSTDIN=file] [-DSTDOUT=regex] [-DSTDERR=regex]
-# With EXIT 2 (a refusal), standard output must be empty and standard error one line
+#   [-DSTDOUT_ALL="regex@@regex..."] (each must match) [-DFILE=path -DFILE_MATCHES=regex]
+#   (the tool must write FILE, matching the regex)
+# With EXIT 2 (a refusal), standard output must be empty (unless STDOUT is given:
+# plan --show-config prints its table before the refusal) and standard error one line
 # (exit 1 is lint's "warnings found", with a report on standard output).
+if(DEFINED FILE)
+  file(REMOVE "${FILE}")
+endif()
 include("${CMAKE_CURRENT_LIST_DIR}/run_tool.cmake")  # sets out and err, checks EXIT
 if(DEFINED STDOUT AND NOT out MATCHES "${STDOUT}")
   message(FATAL_ERROR "stdout does not match '${STDOUT}':\n${out}")
@@ -9,8 +15,25 @@ endif()
 if(DEFINED STDERR AND NOT err MATCHES "${STDERR}")
   message(FATAL_ERROR "stderr does not match '${STDERR}':\n${err}")
 endif()
+if(DEFINED STDOUT_ALL)
+  string(REPLACE "@@" ";" patterns "${STDOUT_ALL}")
+  foreach(pattern IN LISTS patterns)
+    if(NOT out MATCHES "${pattern}")
+      message(FATAL_ERROR "stdout does not match '${pattern}':\n${out}")
+    endif()
+  endforeach()
+endif()
+if(DEFINED FILE)
+  if(NOT EXISTS "${FILE}")
+    message(FATAL_ERROR "the tool did not write ${FILE}")
+  endif()
+  file(READ "${FILE}" written)
+  if(NOT written MATCHES "${FILE_MATCHES}")
+    message(FATAL_ERROR "${FILE} does not match '${FILE_MATCHES}':\n${written}")
+  endif()
+endif()
 if(EXIT EQUAL 2)
-  if(NOT out STREQUAL "")
+  if(NOT out STREQUAL "" AND NOT DEFINED STDOUT)
     message(FATAL_ERROR "a refusal printed to stdout:\n${out}")
   endif()
   string(REGEX MATCHALL "\n" newlines "${err}")

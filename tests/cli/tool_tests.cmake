@@ -88,7 +88,7 @@ ranktopo_cli_test(svg_unwritable EXIT 2 ARGS svg --example -o ${CMAKE_CURRENT_BI
   STDERR "cannot write '.*x.svg'")
 ranktopo_cli_test(show_too_big EXIT 2 ARGS show ${big} --family tp
   STDERR "1048576 ranks are more than show draws \\(4096 at most\\). try 'ranktopo explain --rank R'")
-ranktopo_cli_test(svg_too_big EXIT 2 ARGS svg ${big} -o big.svg STDERR "more than svg draws.*'ranktopo plan'")
+ranktopo_cli_test(svg_too_big EXIT 2 ARGS svg ${big} -o big.svg STDERR "more than svg draws.*'ranktopo plan --vllm-groups'")
 ranktopo_cli_test(show_too_many_cells EXIT 2 ARGS show --set world_size=4096 --set tensor_parallel_size=8
   --set data_parallel_size=512 STDERR "7 families of 4096 ranks are more than show draws at once.*--family NAME\\[,NAME...\\]")
 foreach(command show explain lint svg)

@@ -213,6 +213,37 @@ TEST_CASE("lint: nodes and crossing groups", "[lint]") {
     CHECK(ranktopo::lint(c).families.front().groups_crossing_nodes == -1);
 }
 
+TEST_CASE("lint: tp groups crossing nodes are warnings unless allowed", "[lint]") {
+    ranktopo::config c;
+    c.world_size = 32;
+    c.data_parallel_size = 2;
+    c.tensor_parallel_size = 16;
+    const auto crossing = [](const ranktopo::lint_report& r) {
+        return std::count_if(r.warnings.begin(), r.warnings.end(), [](const ranktopo::lint_finding& w) {
+            return w.kind == ranktopo::lint_kind::crosses_nodes;
+        });
+    };
+    const ranktopo::lint_report r = ranktopo::lint(c, 8);
+    REQUIRE(crossing(r) == 1);
+    const auto w = std::find_if(r.warnings.begin(), r.warnings.end(), [](const ranktopo::lint_finding& f) {
+        return f.kind == ranktopo::lint_kind::crosses_nodes;
+    });
+    CHECK(w->families == std::vector<std::string>{"tp"});
+    CHECK(w->message.find("2 of 2 tp groups") != std::string::npos);
+    CHECK(crossing(ranktopo::lint(c, 16)) == 0);         // one TP group per node
+    CHECK(crossing(ranktopo::lint(c, 8, {"tp"})) == 0);  // allowed
+    CHECK(crossing(ranktopo::lint(c)) == 0);             // no nodes given
+    // dp crosses nodes by design: no warning for it.
+    c.tensor_parallel_size = 4;
+    c.data_parallel_size = 8;
+    CHECK(crossing(ranktopo::lint(c, 4)) == 0);
+    // A node size that does not divide the world: a note.
+    const ranktopo::lint_report uneven = ranktopo::lint(c, 12);
+    CHECK(std::any_of(uneven.notes.begin(), uneven.notes.end(), [](const ranktopo::lint_finding& n) {
+        return n.message.find("ranks_per_node (12) does not divide world_size (32)") != std::string::npos;
+    }));
+}
+
 TEST_CASE("engine checks: vllm-ascend's rules, decided or named as undecided", "[lint]") {
     ranktopo::config c;
     c.world_size = 8;
