@@ -11,6 +11,7 @@
 #include "ranktopo/family.hpp"
 #include "ranktopo/fingerprint.hpp"
 #include "ranktopo/hccl.hpp"
+#include "ranktopo/identical.hpp"
 #include "ranktopo/layout.hpp"
 #include "ranktopo/lint.hpp"
 #include "ranktopo/named_families.hpp"
