@@ -5,6 +5,7 @@
 #include "ranktopo/analysis.hpp"
 #include "ranktopo/backend.hpp"
 #include "ranktopo/config.hpp"
+#include "ranktopo/cost.hpp"
 #include "ranktopo/engine_checks.hpp"
 #include "ranktopo/error.hpp"
 #include "ranktopo/families.hpp"
