@@ -22,7 +22,9 @@ constexpr std::string_view main_help =
     "  lint     which axes vary inside each family's groups; the reference's quirks and\n"
     "           vllm-ascend's own rules that apply; groups that cross nodes\n"
     "  svg      draw the rank grid of each family as an SVG picture\n"
-    "  diff     what changes between two configs' plans, e.g. one deployment on two releases\n\n"
+    "  diff     what changes between two configs' plans, e.g. one deployment on two releases\n"
+    "  cost     what one rank pays for its communicators: HCCL groups after the release's\n"
+    "           reuse, CPU groups, HCCL buffer memory, identical groups\n\n"
     "Every command reads the config from --config FILE|-, --example and --set KEY=VALUE;\n"
     "--set vllm_ascend_version=V picks the vllm-ascend release (default 0.17.0rc1), one of\n"
     "  {releases}\n"
@@ -70,10 +72,11 @@ int main(int argc, char** argv) {
         if (command == "lint") return lint_command(rest);
         if (command == "svg") return svg_command(rest);
         if (command == "diff") return diff_command(rest);
+        if (command == "cost") return cost_command(rest);
         throw usage_error{command.empty()
                               ? "missing command (try 'ranktopo --help')"
                               : "unknown command '" + command +
-                                    "' (commands: plan, show, explain, lint, svg, diff; try 'ranktopo --help')"};
+                                    "' (commands: plan, show, explain, lint, svg, diff, cost; try 'ranktopo --help')"};
     } catch (const usage_error& e) {
         std::cerr << "ranktopo" << (command.empty() ? "" : " " + command) << ": " << e.message << '\n';
     } catch (const ranktopo::error& e) {
