@@ -23,8 +23,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ranktopo/cost.hpp"
-#include "ranktopo/families.hpp"
 #include "ranktopo/io.hpp"
+#include "ranktopo/named_families.hpp"
 #include "ranktopo/validate.hpp"
 
 #ifndef RANKTOPO_GOLDEN_RELEASES_DIR
@@ -101,7 +101,6 @@ std::string library_line(const ranktopo::rank_cost& r) {
 
 TEST_CASE("cost: every release's device groups and memory follow its own reuse rules, on the golden configs",
           "[cost][releases]") {
-    namespace f = ranktopo::families;
     std::map<std::string, nlohmann::json> fixtures_of;  // by the recipe's tag
     for (const auto& entry : std::filesystem::directory_iterator(RANKTOPO_GOLDEN_RELEASES_DIR)) {
         if (entry.path().extension() != ".json") continue;
@@ -127,13 +126,20 @@ TEST_CASE("cost: every release's device groups and memory follow its own reuse r
             }
             if (!ranktopo::validate(c).empty()) continue;
             INFO("vllm-ascend " << info.version << ": " << config_json.dump());
-            // vLLM's groups in initialize_model_parallel's order, then the reference's.
-            std::vector<listed_communicator> all{{"world", f::world(c).to_vectors()}, {"tp", f::tp(c).to_vectors()},
-                                                 {"pcp", f::pcp(c).to_vectors()},     {"pp", f::pp(c).to_vectors()},
-                                                 {"dp", f::dp(c).to_vectors()},       {"ep", f::ep(c).to_vectors()}};
+            // vLLM's groups (every one ranktopo lists: dcp too when the config
+            // has it) in initialize_model_parallel's order, then the reference's.
+            const ranktopo::plan p = ranktopo::make_plan(c);
+            std::vector<listed_communicator> all;
+            for (const char* name : {"world", "tp", "dcp", "pcp", "pp", "dp", "ep"}) {
+                for (const ranktopo::named_family& fam : ranktopo::enabled_families(p)) {
+                    if (fam.origin == ranktopo::family_origin::vllm && fam.name == name) {
+                        all.push_back({fam.name, fam.groups.to_vectors()});
+                    }
+                }
+            }
+            REQUIRE(all.size() >= 6);
             for (const nlohmann::json& made : fixture["creations"])
                 all.push_back({made["name"].get<std::string>(), made["groups"].get<std::vector<std::vector<int>>>()});
-            const ranktopo::plan p = ranktopo::make_plan(c);
             for (int buffsize : {200, 512}) {
                 for (int rank = 0; rank < c.world_size; ++rank) {
                     const std::string expected = model_line(all, c, rank, r.index() >= registry_from,
