@@ -256,3 +256,71 @@ TEST_CASE("properties: vLLM's families partition every valid world up to 64 rank
     }
     CHECK(checked > 30000);
 }
+
+TEST_CASE("properties: identical groups from layouts agree with enumeration, each recipe up to 32 ranks",
+          "[properties][identical]") {
+    std::vector<const ranktopo::recipe*> checked;
+    std::size_t pairs = 0, identical = 0, partly = 0;
+    for (const ranktopo::release_info& info : ranktopo::releases) {
+        if (std::find(checked.begin(), checked.end(), info.layout) != checked.end()) continue;
+        checked.push_back(info.layout);
+        for (ranktopo::config topology : topologies(32)) {
+            topology.vllm_ascend_version = *ranktopo::release::find(info.version);
+            for (const ranktopo::config& c : variants(topology)) {
+                if (!ranktopo::validate(c).empty()) continue;
+                const std::vector<ranktopo::named_family> all = ranktopo::enabled_families(ranktopo::make_plan(c));
+                // Enumerated: per rank, its group's first rank and its position there.
+                std::vector<std::vector<int>> listed;
+                for (const ranktopo::named_family& f : all) {
+                    const std::vector<int> flat = f.groups.ranks();
+                    std::vector<int> where(static_cast<std::size_t>(2 * c.world_size));
+                    const auto size = static_cast<std::size_t>(f.groups.group_size());
+                    for (std::size_t k = 0; k < flat.size(); ++k) {
+                        where[2 * static_cast<std::size_t>(flat[k])] = flat[k - k % size];
+                        where[2 * static_cast<std::size_t>(flat[k]) + 1] = static_cast<int>(k % size);
+                    }
+                    listed.push_back(std::move(where));
+                }
+                for (std::size_t i = 0; i < all.size(); ++i) {
+                    for (std::size_t j = i + 1; j < all.size(); ++j) {
+                        const bool expected = listed[i] == listed[j];
+                        if (ranktopo::same_groups(all[i].groups, all[j].groups) != expected) {
+                            INFO(ranktopo::to_json(c)
+                                 << ' ' << all[i].name << " vs " << all[j].name << ": " << all[i].groups.describe()
+                                 << " and " << all[j].groups.describe());
+                            FAIL("same_groups disagrees with enumeration");
+                        }
+                        ++pairs;
+                        identical += expected ? 1U : 0U;
+                        if (expected || c.world_size > 16) continue;
+                        // Per rank: its group, listed, in both.
+                        bool some = false;
+                        for (int r = 0; r < c.world_size; ++r) {
+                            const auto group_of = [r](const ranktopo::family& f) {
+                                return f.group(f.locate(r).group).to_vector();
+                            };
+                            const bool same = group_of(all[i].groups) == group_of(all[j].groups);
+                            some = some || same;
+                            if (ranktopo::same_group_of(all[i].groups, all[j].groups, r) != same) {
+                                INFO(ranktopo::to_json(c)
+                                     << ' ' << all[i].name << " vs " << all[j].name << " rank " << r);
+                                FAIL("same_group_of disagrees with enumeration");
+                            }
+                        }
+                        partly += some ? 1U : 0U;
+                    }
+                }
+                for (const std::vector<std::size_t>& same : ranktopo::identical_groups(all)) {
+                    for (std::size_t k = 1; k < same.size(); ++k) REQUIRE(listed[same[k]] == listed[same[0]]);
+                }
+            }
+        }
+    }
+    INFO("pairs " << pairs << ", identical " << identical << ", sharing some groups only " << partly);
+    CHECK(checked.size() == 7);
+    CHECK(identical > 10000);
+    CHECK(identical < pairs);
+    // A partition's groups follow from its member mapping: two families never
+    // share some groups and not others (what costliest_rank relies on).
+    CHECK(partly == 0);
+}

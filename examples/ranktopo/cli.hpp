@@ -41,6 +41,8 @@ public:
     [[nodiscard]] bool done() const noexcept { return next_ >= args_.size(); }
     /// The next argument, consumed.
     std::string_view take() { return args_[next_++]; }
+    /// The next argument, left in place; empty when done.
+    [[nodiscard]] std::string_view peek() const noexcept { return done() ? std::string_view() : args_[next_]; }
     /// If `arg` is `name VALUE` or `name=VALUE`, consumes and returns VALUE.
     std::optional<std::string> value(std::string_view arg, std::string_view name);
 

@@ -103,6 +103,14 @@ const std::vector<command_info>& commands() {
          takes_all & ~takes_family & ~takes_ranks_per_node, with_side_flags({"--help"}),
          "diff compares every communicator of the two plans; nodes are lint's "
          "('ranktopo lint --ranks-per-node K' on each side)"},
+        {"cost",
+         "what one rank pays for its communicators: HCCL groups after the release's\n"
+         "           reuse, CPU groups, HCCL buffer memory, identical groups",
+         cost_command,
+         takes_format | takes_color | takes_output,
+         {"--rank", "--help"},
+         "cost is one rank's bill, every communicator it is a member of (--rank R picks the rank); for "
+         "nodes use 'ranktopo lint --ranks-per-node K'"},
         {"html", "one self-contained interactive page: the rank grid, each rank's groups", html_command,
          takes_output | takes_ranks_per_node, with_side_flags({"--compare-version", "--help"}),
          "the page is HTML, its colours its own, and it holds every family (a picker chooses); for text or "

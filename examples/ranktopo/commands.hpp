@@ -17,6 +17,7 @@ int lint_command(arguments args);
 int svg_command(arguments args);
 int diff_command(arguments args);
 int html_command(arguments args);
+int cost_command(arguments args);
 
 /// The families `show` and `svg` draw: all, or those --family names
 /// (NAME,NAME,...; usage_error listing the names for one there is not).

@@ -15,6 +15,7 @@
 #include "grid.hpp"
 #include "ranktopo/families.hpp"
 #include "ranktopo/fingerprint.hpp"
+#include "ranktopo/identical.hpp"
 #include "ranktopo/plan.hpp"
 
 namespace ranktopo_cli {
@@ -26,7 +27,9 @@ constexpr std::string_view explain_help =
     "and for every family of the config: R's group index, its position in the group,\n"
     "the communicator's name and the group's members. Long member lists are cut after\n"
     "a few runs in text; JSON lists members of groups up to 4096 ranks and always gives\n"
-    "the member layout (rank = base + sum of coordinate * stride). Instant at any size.\n\n"
+    "the member layout (rank = base + sum of coordinate * stride). Families that hold\n"
+    "identical groups (of more than one rank) are listed after the table, and in JSON\n"
+    "as \"identical\". Instant at any size.\n\n"
     "  --rank R        the rank to explain, 0 <= R < world_size\n\n";
 
 constexpr std::string_view explain_examples =
@@ -73,6 +76,7 @@ int explain_command(arguments args) {
     for (int a = 0; a < 5; ++a) coordinate[a] = (rank / x[a].stride) % x[a].extent;
     const std::vector<ranktopo::named_family> all = opts.family ? chosen_families(c, *opts.family)
                                                                 : ranktopo::enabled_families(p);
+    const std::vector<std::vector<std::string>> identical = ranktopo::identical_group_names(all);
 
     std::string out;
     if (output.format == output_format::json) {
@@ -103,6 +107,7 @@ int explain_command(arguments args) {
             if (members.size() <= max_listed_members) e["members"] = members.to_vector();
             j["families"].push_back(e);
         }
+        j["identical"] = identical;
         j["fingerprint"] = ranktopo::fingerprint_text(ranktopo::fingerprint(p));
         out = j.dump() + '\n';
     } else {
@@ -145,6 +150,15 @@ int explain_command(arguments args) {
                                                f.communicator, c.local_rank, at.group, rank)) +
                              '\n';
             }
+        }
+        for (const std::vector<std::string>& same : identical) {
+            std::string names;
+            for (std::size_t k = 0; k < same.size(); ++k)
+                names += (k == 0 ? "" : k + 1 == same.size() ? " and " : ", ") + same[k];
+            footnotes += paint(
+                             color, fmt::fg(fmt::terminal_color::cyan),
+                             fmt::format("note: {} hold identical groups (ranktopo cost: what sharing saves)", names)) +
+                         '\n';
         }
         if (!footnotes.empty()) out += '\n' + footnotes;
         out += fmt::format("\nplan fingerprint {} (ranktopo plan --fingerprint)\n",

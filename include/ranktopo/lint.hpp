@@ -22,6 +22,7 @@
 #include "ranktopo/config.hpp"
 #include "ranktopo/engine_checks.hpp"
 #include "ranktopo/families.hpp"
+#include "ranktopo/identical.hpp"
 #include "ranktopo/named_families.hpp"
 #include "ranktopo/plan.hpp"
 #include "ranktopo/validate.hpp"
@@ -260,6 +261,14 @@ inline void add_quirks(lint_report& r, const plan& p) {
     detail::add_quirks(r, p);
     for (problem& failed : engine_checks(c)) {
         r.warnings.push_back({lint_kind::engine_check, {}, "vllm-ascend would refuse: " + failed.message});
+    }
+    for (const std::vector<std::string>& same : identical_group_names(all)) {
+        for (std::size_t k = 1; k < same.size(); ++k) {
+            r.notes.push_back({lint_kind::note,
+                               {same.front(), same[k]},
+                               detail::cat(same[k], " has the groups of ", same.front(),
+                                           ": identical communicators (ranktopo cost shows what sharing them saves)")});
+        }
     }
     if (std::string note = external_replicas_note(c); !note.empty()) {
         r.notes.push_back({lint_kind::note, {}, std::move(note)});

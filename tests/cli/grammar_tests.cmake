@@ -4,7 +4,7 @@
 set(data ${CMAKE_CURRENT_SOURCE_DIR}/data)
 
 # Every subcommand's help lists the shared flags, or names it refuses one and why.
-foreach(command plan show explain lint svg diff html)
+foreach(command plan show explain lint svg diff cost html)
   set(shared "--config FILE@@--example@@--set KEY=VAL@@--vllm-args@@-o, --output FILE")
   foreach(flag "--format text.json" "--ranks-per-node K" "--family NAME")
     string(REGEX REPLACE " .*" "" bare "${flag}")

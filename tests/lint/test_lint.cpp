@@ -168,8 +168,11 @@ TEST_CASE("lint: the reference's quirks show where their effect shows", "[lint]"
     p_tp.pd_tp_ratio = 2;
     p_tp.num_head_replica = 2;
     CHECK(quirks(ranktopo::lint(p_tp)).count("p_tp") == 1);
-    CHECK(ranktopo::lint(p_tp).notes.size() == 1);  // the name, without --ranks-per-node
-    p_tp.num_head_replica = 1;                      // blocks of pd_tp_ratio: right size, but the name
+    const std::vector<ranktopo::lint_finding> p_tp_notes = ranktopo::lint(p_tp).notes;
+    CHECK(std::count_if(p_tp_notes.begin(), p_tp_notes.end(), [](const ranktopo::lint_finding& n) {
+              return n.families == std::vector<std::string>{"p_tp"};
+          }) == 1);             // the name, without --ranks-per-node
+    p_tp.num_head_replica = 1;  // blocks of pd_tp_ratio: right size, but the name
     CHECK(quirks(ranktopo::lint(p_tp)).count("p_tp") == 0);
     CHECK(quirks(ranktopo::lint(p_tp, 16)).count("p_tp") == 0);  // one node: local = global
     CHECK(quirks(ranktopo::lint(p_tp, 4)).count("p_tp") == 1);
@@ -196,6 +199,40 @@ TEST_CASE("lint: the reference's quirks show where their effect shows", "[lint]"
     CHECK(std::any_of(named_none.warnings.begin(), named_none.warnings.end(), [](const ranktopo::lint_finding& w) {
         return w.message.find("p_tp_None") != std::string::npos;
     }));
+}
+
+TEST_CASE("lint: a note for each family that holds the groups of an earlier one", "[lint][identical]") {
+    ranktopo::config c;
+    c.world_size = 16;
+    c.tensor_parallel_size = 4;
+    c.data_parallel_size = 2;
+    c.pipeline_parallel_size = 2;
+    c.dynamic_eplb = true;
+    c.multistream_overlap_gate = true;
+    const auto identical = [](const ranktopo::config& config) {
+        std::vector<std::string> out;
+        for (const ranktopo::lint_finding& n : ranktopo::lint(config).notes) {
+            if (n.message.find(" has the groups of ") == std::string::npos) continue;
+            CHECK(n.kind == ranktopo::lint_kind::note);
+            CHECK(n.families.size() == 2);
+            out.push_back(n.message.substr(0, n.message.find(':')));
+        }
+        return out;
+    };
+    // From 0.18.0 mc2 is vLLM's ep; pcp's one-rank groups are no one's business.
+    c.vllm_ascend_version = ranktopo::parse_release("0.18.0", "test");
+    CHECK(identical(c) == std::vector<std::string>{"mc2 has the groups of ep", "dynamic_eplb has the groups of ep",
+                                                   "fc3_quant_x has the groups of ep"});
+    // In 0.17.0rc1 mc2 spans the stages: its groups are not ep's.
+    c.vllm_ascend_version = ranktopo::parse_release("0.17.0rc1", "test");
+    CHECK(identical(c) ==
+          std::vector<std::string>{"dynamic_eplb has the groups of mc2", "fc3_quant_x has the groups of mc2"});
+    // One stage of 16: tp is the whole world.
+    ranktopo::config flat;
+    flat.world_size = 16;
+    flat.tensor_parallel_size = 16;
+    CHECK(identical(flat) == std::vector<std::string>{"tp has the groups of world", "ep has the groups of world",
+                                                      "mc2 has the groups of world"});
 }
 
 TEST_CASE("lint: nodes and crossing groups", "[lint]") {
