@@ -46,6 +46,8 @@ def blocks(path):
 
 
 def run_sh(snippets, args, work):
+    if not snippets:
+        return True
     os.makedirs(os.path.join(work, "build", "examples"))
     os.symlink(args.tool, os.path.join(work, "build", "examples", "ranktopo"))
     data = os.path.join(args.source_dir, "tests", "cli", "data")
@@ -61,6 +63,8 @@ def run_sh(snippets, args, work):
 
 
 def run_cpp(snippets, args, work):
+    if not snippets:
+        return True
     includes, parts, calls = [], [], []
     for i, (where, body) in enumerate(snippets):
         lines = body.splitlines()
