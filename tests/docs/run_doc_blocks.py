@@ -10,7 +10,8 @@ Info strings, as docs/README.md documents them:
           renamed and called); any other block is a function body, wrapped and called
   anything else (`shell`, `console`, `text`, `cmake`, `cpp-sketch`, ...): shown, not run.
 
-Usage: run_doc_blocks.py --source-dir DIR --tool FILE --cxx COMPILER --include DIR --lib FILE [FILE.md ...]
+Usage: run_doc_blocks.py --source-dir DIR --tool FILE --cxx COMPILER --include DIR --lib FILE [--cxxflags FLAGS]
+       [FILE.md ...] (no files: README.md and docs/*.md)
 Exit 0 when every block ran, 1 naming the file and line of each block that failed.
 """
 import argparse
@@ -87,8 +88,9 @@ def run_cpp(snippets, args, work):
     with open(source, "w", encoding="utf-8") as f:
         f.write(text)
     exe = os.path.join(work, "doc_blocks")
-    command = [args.cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wno-unused-variable",
-               "-Wno-unused-but-set-variable", "-I", args.include, source, args.lib, "-o", exe]
+    command = [args.cxx, "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Wconversion", "-Wshadow", "-Werror",
+               "-Wno-unused-variable", "-Wno-unused-but-set-variable", *args.cxxflags.split(), "-I", args.include,
+               source, args.lib, "-o", exe]
     if subprocess.run(command).returncode != 0:
         print(f"FAILED: the cpp blocks do not compile (translation unit kept in {source})", file=sys.stderr)
         return False
@@ -99,6 +101,7 @@ def main():
     p = argparse.ArgumentParser()
     for name in ("--source-dir", "--tool", "--cxx", "--include", "--lib"):
         p.add_argument(name, required=True)
+    p.add_argument("--cxxflags", default="", help="more compiler flags, space-separated (the build's sanitizers)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
     p.add_argument("files", nargs="*")
     args = p.parse_args()
