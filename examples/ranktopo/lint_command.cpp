@@ -44,17 +44,6 @@ constexpr std::string_view lint_examples =
     "                --set tensor_parallel_size=4 --ranks-per-node 8\n"
     "  ranktopo lint --config topology.json --format json || echo 'see warnings'\n";
 
-std::string_view kind_name(ranktopo::lint_kind k) {
-    switch (k) {
-        case ranktopo::lint_kind::mixes_axes: return "mixes_axes";
-        case ranktopo::lint_kind::reference_quirk: return "reference_quirk";
-        case ranktopo::lint_kind::engine_check: return "engine_check";
-        case ranktopo::lint_kind::crosses_nodes: return "crosses_nodes";
-        case ranktopo::lint_kind::note: break;
-    }
-    return "note";
-}
-
 nlohmann::ordered_json to_json(const ranktopo::lint_report& r) {
     const rank_grid grid(r.topology);
     nlohmann::ordered_json j;
@@ -79,7 +68,7 @@ nlohmann::ordered_json to_json(const ranktopo::lint_report& r) {
     const auto findings = [](const std::vector<ranktopo::lint_finding>& list) {
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (const ranktopo::lint_finding& w : list) {
-            out.push_back({{"kind", kind_name(w.kind)}, {"families", w.families}, {"message", w.message}});
+            out.push_back({{"kind", ranktopo::name(w.kind)}, {"families", w.families}, {"message", w.message}});
         }
         return out;
     };

@@ -49,6 +49,18 @@ enum class lint_kind {
     note,             ///< not a warning: something the config cannot decide
 };
 
+/// The kind as `ranktopo lint --format json` names it ("mixes_axes", ...).
+[[nodiscard]] constexpr std::string_view name(lint_kind k) noexcept {
+    switch (k) {
+        case lint_kind::mixes_axes: return "mixes_axes";
+        case lint_kind::reference_quirk: return "reference_quirk";
+        case lint_kind::engine_check: return "engine_check";
+        case lint_kind::crosses_nodes: return "crosses_nodes";
+        case lint_kind::note: break;
+    }
+    return "note";
+}
+
 struct lint_finding {
     lint_kind kind = lint_kind::note;
     std::vector<std::string> families;  ///< the families concerned, if any

@@ -163,16 +163,6 @@ std::string diff_json(const std::string& before_json, const std::string& after_j
     return j.dump();
 }
 
-std::string_view kind_name(ranktopo::lint_kind k) {
-    switch (k) {
-        case ranktopo::lint_kind::mixes_axes: return "mixes_axes";
-        case ranktopo::lint_kind::reference_quirk: return "reference_quirk";
-        case ranktopo::lint_kind::engine_check: return "engine_check";
-        case ranktopo::lint_kind::note: break;
-    }
-    return "note";
-}
-
 /// `ranktopo lint --format json`.
 std::string lint_json(const std::string& config_json, int ranks_per_node) {
     const ranktopo::lint_report r = ranktopo::lint(ranktopo::parse_config(config_json), ranks_per_node);
@@ -201,7 +191,7 @@ std::string lint_json(const std::string& config_json, int ranks_per_node) {
     const auto findings = [](const std::vector<ranktopo::lint_finding>& list) {
         json out = json::array();
         for (const ranktopo::lint_finding& w : list)
-            out.push_back({{"kind", kind_name(w.kind)}, {"families", w.families}, {"message", w.message}});
+            out.push_back({{"kind", ranktopo::name(w.kind)}, {"families", w.families}, {"message", w.message}});
         return out;
     };
     j["warnings"] = findings(r.warnings);
