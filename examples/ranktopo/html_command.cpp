@@ -3,7 +3,6 @@
 // group and member modes — and the page computes groups from them, so the
 // file stays small at any world size. The page itself is html_page.html,
 // embedded at build time (html_page.hpp is generated from it by CMake).
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -12,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "command_table.hpp"
 #include "commands.hpp"
 #include "grid.hpp"
 #include "html_page.hpp"
