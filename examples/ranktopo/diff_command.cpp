@@ -101,6 +101,20 @@ bool is_dropped_option(const ranktopo::config_error& e) {
     return !e.problems().empty();
 }
 
+/// `load()`, with a refusal saying which side it is about: an upgrade the
+/// target release refuses is the answer, and must not read as bad input.
+template <class Load>
+ranktopo::config side_config(std::string_view side, Load&& load) {
+    try {
+        return load();
+    } catch (const ranktopo::error& e) {
+        throw usage_error{fmt::format("the {} side: {}", side, user_message(e))};
+    } catch (usage_error& e) {
+        e.message = fmt::format("the {} side: {}", side, e.message);
+        throw;
+    }
+}
+
 /// The config of `to`. When its release refuses an option that release does
 /// not have, `to` read under `before`'s release with those options back at
 /// their defaults, then moved to its own release; `dropped` names them.
@@ -156,11 +170,12 @@ int diff_command(arguments args) {
     }
     const config_input from = sides.side(opts.input, 0);
     const config_input to = sides.side(opts.input, 1);
-    ranktopo::config before_config = from.load();
+    ranktopo::config before_config = side_config("--from", [&] { return from.load(); });
     // An option the new release dropped: its communicators are "removed",
     // the option named, rather than a refusal.
     std::vector<std::string> dropped;
-    const ranktopo::config after_config = load_dropping(to, before_config, dropped);
+    const ranktopo::config after_config = side_config("--to",
+                                                      [&] { return load_dropping(to, before_config, dropped); });
     const ranktopo::plan before = ranktopo::make_plan(before_config);
     const ranktopo::plan after = ranktopo::make_plan(after_config);
     const ranktopo::plan_diff d = ranktopo::diff(before, after);

@@ -65,16 +65,22 @@ ranktopo_cli_test(plan_set_rederives_world EXIT 0 ARGS plan --show-config --vllm
   STDOUT "^world_size +32 ")
 ranktopo_cli_test(diff_example_to_latest EXIT 1 ARGS diff --example --from-version 0.17.0rc1 --to-version latest
   STDOUT "dropped: flashcomm2_enabled .*flashcomm2_otp +removed +gone: flashcomm2_otp \\(8 groups of 2\\). dropped option flashcomm2_enabled")
-ranktopo_cli_test(diff_deepseek_to_latest EXIT 1 ARGS diff --model-config ${data}/deepseek_v3_config.json
+ranktopo_cli_test(diff_deepseek_to_latest EXIT 2 ARGS diff --model-config ${data}/deepseek_v3_config.json
   --kv-transfer-config @${data}/deepseek_decode_kv.json --additional-config @${data}/deepseek_decode_additional.json
   --from-version 0.17.0rc1 --to-version latest -- serve /models/DeepSeek-V3 -tp 4 -dp 8 --enable-expert-parallel
-  STDOUT "dropped: multistream_overlap_gate .*fc3_quant_x +removed")
+  STDERR "the --to side: oproj_tensor_parallel_size \\(2\\) needs tensor_parallel_size 1 in vllm-ascend 0.25.1rc1")
+# Before o_proj TP needed TP 1 (0.23.0rc1), the upgrade shows what changes.
+ranktopo_cli_test(diff_deepseek_to_0_22 EXIT 1 ARGS diff --model-config ${data}/deepseek_v3_config.json
+  --kv-transfer-config @${data}/deepseek_decode_kv.json --additional-config @${data}/deepseek_decode_additional.json
+  --from-version 0.17.0rc1 --to-version 0.22.1rc1 -- serve /models/DeepSeek-V3 -tp 4 -dp 8 --enable-expert-parallel
+  STDOUT "fc3_quant_x +changed +0 of 32 +creation 3 -> 1")
 ranktopo_cli_test(diff_qwen3_flashcomm2_removed EXIT 1 ARGS diff
   --vllm-args "serve /models/Qwen3-235B-A22B -tp 16 -dp 2 --enable-expert-parallel"
   --additional-config @${data}/qwen3_prefill_additional.json --kv-transfer-config @${data}/qwen3_prefill_kv.json
   --env VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE=2 --env DYNAMIC_EPLB=true --model-config ${data}/qwen3_235b_config.json
   --from-version 0.17.0rc1 --to-version latest
-  STDOUT "flashcomm2_otp +removed +gone: flashcomm2_otp \\(16 groups of 2\\). dropped option flashcomm2_enabled.*flashcomm2_odp +removed")
+  STDOUT "flashcomm2_enabled true -> false.*flashcomm2_otp +removed +gone: flashcomm2_otp \\(16 groups of 2\\).*flashcomm2_odp +removed"
+  STDERR "env VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE is ignored by vllm-ascend 0.25.1rc1")
 
 # lint as a gate.
 ranktopo_cli_test(lint_tp_crosses_nodes EXIT 1 ARGS lint --ranks-per-node 8 -- serve m -tp 16 -dp 2
