@@ -8,7 +8,10 @@ Info strings, as docs/README.md documents them:
   ```cpp  compiled against the library, all blocks in one translation unit, then run:
           `#include` lines go to the top; a block with `int main(` is a complete program (its main is
           renamed and called); any other block is a function body, wrapped and called
-  anything else (`shell`, `console`, `text`, `cmake`, `cpp-sketch`, ...): shown, not run.
+  ```python  run by the build's Python (--python) with the module on its path (--python-path), each block in its
+          own interpreter; every function the block defines whose name starts with `test_` is then called,
+          as pytest would (not run, and counted so, when the build has no Python module)
+  anything else (`shell`, `console`, `text`, `cmake`, `cpp-sketch`, `python-sketch`, ...): shown, not run.
 
 Usage: run_doc_blocks.py --source-dir DIR --tool FILE --cxx COMPILER --include DIR --lib FILE [--cxxflags FLAGS]
        [FILE.md ...] (no files: README.md and docs/*.md)
@@ -23,7 +26,18 @@ import sys
 import tempfile
 import time
 
-RUN = {"sh", "cpp"}
+RUN = {"sh", "cpp", "python"}
+
+# Runs one python block (argv[1]: its file:line) from stdin, then its test_* functions.
+PYTHON_HARNESS = """
+import sys
+where, body = sys.argv[1], sys.stdin.read()
+namespace = {"__name__": "__doc_block__"}
+exec(compile(body, where, "exec"), namespace)
+for name, value in list(namespace.items()):
+    if name.startswith("test_") and callable(value):
+        value()
+"""
 FENCE = re.compile(r"^```(\S*)\s*$")
 
 
@@ -97,18 +111,34 @@ def run_cpp(snippets, args, work):
     return subprocess.run([exe], cwd=work).returncode == 0
 
 
+def run_python(snippets, args, work):
+    env = dict(os.environ, PYTHONPATH=args.python_path + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    ok = True
+    for where, body in snippets:
+        # Line numbers in tracebacks: pad so that the body's first line is its line in the file.
+        line = int(where.rsplit(":", 1)[1])
+        done = subprocess.run([args.python, "-c", PYTHON_HARNESS, where], input="\n" * (line - 1) + body, text=True,
+                              cwd=work, env=env)
+        if done.returncode != 0:
+            print(f"FAILED: python block at {where}", file=sys.stderr)
+            ok = False
+    return ok
+
+
 def main():
     p = argparse.ArgumentParser()
     for name in ("--source-dir", "--tool", "--cxx", "--include", "--lib"):
         p.add_argument(name, required=True)
     p.add_argument("--cxxflags", default="", help="more compiler flags, space-separated (the build's sanitizers)")
+    p.add_argument("--python", default="/usr/bin/python3", help="the interpreter the module was built for")
+    p.add_argument("--python-path", help="the build's Python package folder; without it python blocks do not run")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
     p.add_argument("files", nargs="*")
     args = p.parse_args()
     files = args.files or [os.path.join(args.source_dir, "README.md")] + sorted(
         os.path.join(args.source_dir, "docs", f) for f in os.listdir(os.path.join(args.source_dir, "docs"))
         if f.endswith(".md"))
-    sh, cpp, shown = [], [], 0
+    sh, cpp, python, shown = [], [], [], 0
     for path in files:
         rel = os.path.relpath(path, args.source_dir)
         for info, line, body in blocks(path):
@@ -116,20 +146,25 @@ def main():
                 sh.append((f"{rel}:{line}", body))
             elif info == "cpp":
                 cpp.append((f"{rel}:{line}", body))
+            elif info == "python" and args.python_path:
+                python.append((f"{rel}:{line}", body))
             else:
                 shown += 1
     work = tempfile.mkdtemp(prefix="ranktopo-docs-")
     start = time.monotonic()
     ok_sh = run_sh(sh, args, os.path.join(work, "sh"))
     ok_cpp = run_cpp(cpp, args, work)
+    ok_python = run_python(python, args, work)
+    ok = ok_sh and ok_cpp and ok_python
     print(f"docs: {len(sh)} sh blocks {'ran' if ok_sh else 'FAILED'}, {len(cpp)} cpp blocks "
-          f"{'compiled and ran' if ok_cpp else 'FAILED'}, {shown} blocks shown only (not sh or cpp), "
-          f"{len(files)} files, {time.monotonic() - start:.1f} s")
-    if args.keep or not (ok_sh and ok_cpp):
+          f"{'compiled and ran' if ok_cpp else 'FAILED'}, {len(python)} python blocks "
+          f"{'ran' if ok_python else 'FAILED'}{'' if args.python_path else ' (no Python module: not run)'}, "
+          f"{shown} blocks shown only, {len(files)} files, {time.monotonic() - start:.1f} s")
+    if args.keep or not ok:
         print(f"docs: scratch folder {work}")
     else:
         shutil.rmtree(work)
-    return 0 if ok_sh and ok_cpp else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
