@@ -245,16 +245,28 @@ def global_rank(config: Union[Config, Mapping[str, Any]], data_parallel_index: i
 
 
 class Deployment:
-    """What read_deployment() derived: ``config`` (a Config), ``sources`` (option -> where its
-    value came from, as ``ranktopo plan --show-config`` prints it) and ``warnings`` (keys
-    nobody reads, one line each)."""
+    """What read_deployment() derived, as ``ranktopo plan --show-config`` prints it:
 
-    __slots__ = ("config", "sources", "warnings")
+    - ``config``: a Config;
+    - ``sources``: option -> where its value came from;
+    - ``warnings``: one line per input the release does not read (with the nearest known name);
+    - ``model_facts``: model field -> value and where it came from, fallbacks included
+      (``"32 (model config: num_attention_heads, transformers' default)"``);
+    - ``ignored``: input -> why the release ignores it (``"ignored by 0.24.0rc1"``);
+    - ``skipped``: vLLM arguments and variables that do not affect the groups -> their value.
+    """
 
-    def __init__(self, config: Config, sources: Dict[str, str], warnings: List[str]) -> None:
+    __slots__ = ("config", "sources", "warnings", "model_facts", "ignored", "skipped")
+
+    def __init__(self, config: Config, sources: Dict[str, str], warnings: List[str],
+                 model_facts: Optional[Dict[str, str]] = None, ignored: Optional[Dict[str, str]] = None,
+                 skipped: Optional[Dict[str, str]] = None) -> None:
         self.config = config
         self.sources = sources
         self.warnings = warnings
+        self.model_facts = model_facts or {}
+        self.ignored = ignored or {}
+        self.skipped = skipped or {}
 
     def __repr__(self) -> str:
         return f"ranktopo.Deployment(config={self.config!r}, warnings={self.warnings!r})"
@@ -308,7 +320,7 @@ def read_deployment(
             pairs.append((item[0], item[1]))
     if release is not None and not isinstance(release, str):
         raise TypeError(f"read_deployment: release must be a str, got {type(release).__name__}")
-    text, sources, warnings = _core.read_deployment(
+    text, sources, warnings, model_facts, ignored, skipped = _core.read_deployment(
         args,
         _json_part("additional_config", additional_config),
         _json_part("kv_transfer_config", kv_transfer_config),
@@ -316,4 +328,5 @@ def read_deployment(
         _json_part("model_config", model_config),
         release,
     )
-    return Deployment(Config.from_json(text), dict(sources), list(warnings))
+    return Deployment(Config.from_json(text), dict(sources), list(warnings), dict(model_facts), dict(ignored),
+                      dict(skipped))

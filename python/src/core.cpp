@@ -264,9 +264,13 @@ py::tuple read_deployment(const std::vector<std::string>& vllm_args, const std::
     d.model_config = model_config;
     if (release) d.vllm_ascend_version = ranktopo::parse_release(*release, "ranktopo.read_deployment");
     const ranktopo::derived_config derived = ranktopo::read_deployment(d);
-    py::list sources;
-    for (const ranktopo::option_source& s : derived.sources) sources.append(py::make_tuple(s.option, s.source));
-    return py::make_tuple(ranktopo::to_json(derived.values), sources, derived.warnings);
+    const auto pairs = [](const std::vector<ranktopo::option_source>& list) {
+        py::list out;
+        for (const ranktopo::option_source& s : list) out.append(py::make_tuple(s.option, s.source));
+        return out;
+    };
+    return py::make_tuple(ranktopo::to_json(derived.values), pairs(derived.sources), derived.warnings,
+                          pairs(derived.model_facts), pairs(derived.ignored), pairs(derived.skipped));
 }
 
 }  // namespace
@@ -317,7 +321,8 @@ PYBIND11_MODULE(_core, m) {
         },
         "vllm-ascend's get_global_rank.");
     m.def("split_args", &ranktopo::split_args, "Splits a command line as a POSIX shell does.");
-    m.def("read_deployment", &read_deployment, "ranktopo::read_deployment: (config JSON, sources, warnings).");
+    m.def("read_deployment", &read_deployment,
+          "ranktopo::read_deployment: (config JSON, sources, warnings, model facts, ignored, skipped).");
 
     py::class_<py_creation>(m, "Creation", R"doc(One communicator the plan creates, in creation order.
 

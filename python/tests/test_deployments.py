@@ -93,6 +93,21 @@ def test_sources_and_dicts():
     assert same.config == d.config
 
 
+def test_ignored_skipped_and_model_facts():
+    d = ranktopo.read_deployment(
+        vllm_args="serve /m -tp 2 --max-model-len 4096",
+        additional_config={"layer_sharding": ["o_proj"]},
+        kv_transfer_config={"kv_role": "kv_producer"},
+        model_config={"model_type": "llama", "num_attention_heads": 32},
+        env={"VLLM_ASCEND_FLASHCOM2_PARALLEL_SIZE": "2"},
+        release="0.24.0rc1",
+    )
+    assert d.ignored["--additional-config: layer_sharding"] == "ignored by 0.24.0rc1"
+    assert d.skipped["--max-model-len"] == "4096"
+    assert "VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE" in " ".join(d.warnings)
+    assert any(line.startswith("--additional-config: layer_sharding") or "layer_sharding" in line for line in d.warnings)
+
+
 def test_deployment_errors_name_the_argument_and_path():
     with pytest.raises(ranktopo.ConfigError, match="--tensor-parallel-size must be an integer, got 'x'"):
         ranktopo.read_deployment("serve /m -tp x")
