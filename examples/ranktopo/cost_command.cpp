@@ -15,6 +15,7 @@
 
 #include "command_table.hpp"
 #include "commands.hpp"
+#include "cost_json.hpp"
 #include "ranktopo/cost.hpp"
 #include "ranktopo/plan.hpp"
 
@@ -60,35 +61,6 @@ std::string_view reuse_key(ranktopo::hccl_reuse r) {
         case ranktopo::hccl_reuse::name_in_key: return "group_name_in_options";
     }
     return "";
-}
-
-nlohmann::ordered_json to_json(const ranktopo::rank_cost& r, int world_size, int hccl_buffsize) {
-    nlohmann::ordered_json j;
-    j["rank"] = r.rank;
-    j["world_size"] = world_size;
-    j["release"] = r.release;
-    j["reuse"] = reuse_key(r.reuse);
-    j["hccl_buffsize_mb"] = hccl_buffsize;
-    j["communicators"] = nlohmann::ordered_json::array();
-    for (const ranktopo::communicator_cost& e : r.communicators) {
-        nlohmann::ordered_json c;
-        c["name"] = e.name;
-        c["communicator"] = e.communicator;
-        c["group_size"] = e.group_size;
-        c["hccl_buffer_mb"] = e.hccl_buffer_mb;
-        c["buffer_from_env"] = e.buffer_from_env;
-        c["reuse_domain"] = e.reuse_domain.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.reuse_domain);
-        c["device_shared_with"] = e.device_shared_with ? nlohmann::ordered_json(*e.device_shared_with)
-                                                       : nlohmann::ordered_json();
-        j["communicators"].push_back(c);
-    }
-    j["device_communicators"] = r.device_communicators;
-    j["cpu_communicators"] = r.cpu_communicators;
-    j["hccl_memory_mb"] = r.hccl_memory_mb;
-    j["identical"] = r.identical;
-    j["if_identical_shared"] = {{"device_communicators", r.device_communicators_if_identical_shared},
-                                {"hccl_memory_mb", r.hccl_memory_if_identical_shared_mb}};
-    return j;
 }
 
 std::string to_text(const ranktopo::rank_cost& r, int world_size, bool chosen, bool color) {
@@ -137,6 +109,35 @@ std::string to_text(const ranktopo::rank_cost& r, int world_size, bool chosen, b
 
 }  // namespace
 
+nlohmann::ordered_json cost_json(const ranktopo::rank_cost& r, int world_size, int hccl_buffsize) {
+    nlohmann::ordered_json j;
+    j["rank"] = r.rank;
+    j["world_size"] = world_size;
+    j["release"] = r.release;
+    j["reuse"] = reuse_key(r.reuse);
+    j["hccl_buffsize_mb"] = hccl_buffsize;
+    j["communicators"] = nlohmann::ordered_json::array();
+    for (const ranktopo::communicator_cost& e : r.communicators) {
+        nlohmann::ordered_json c;
+        c["name"] = e.name;
+        c["communicator"] = e.communicator;
+        c["group_size"] = e.group_size;
+        c["hccl_buffer_mb"] = e.hccl_buffer_mb;
+        c["buffer_from_env"] = e.buffer_from_env;
+        c["reuse_domain"] = e.reuse_domain.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.reuse_domain);
+        c["device_shared_with"] = e.device_shared_with ? nlohmann::ordered_json(*e.device_shared_with)
+                                                       : nlohmann::ordered_json();
+        j["communicators"].push_back(c);
+    }
+    j["device_communicators"] = r.device_communicators;
+    j["cpu_communicators"] = r.cpu_communicators;
+    j["hccl_memory_mb"] = r.hccl_memory_mb;
+    j["identical"] = r.identical;
+    j["if_identical_shared"] = {{"device_communicators", r.device_communicators_if_identical_shared},
+                                {"hccl_memory_mb", r.hccl_memory_if_identical_shared_mb}};
+    return j;
+}
+
 int cost_command(arguments args) {
     shared_options opts("cost");
     std::optional<std::string> rank_text;
@@ -180,8 +181,9 @@ int cost_command(arguments args) {
     }
     const int rank = given_rank ? *given_rank : ranktopo::costliest_rank(p, settings);
     const ranktopo::rank_cost r = ranktopo::cost(p, rank, settings);
-    opts.write(output.format == output_format::json ? to_json(r, c.world_size, settings.hccl_buffsize_mb).dump() + '\n'
-                                                    : to_text(r, c.world_size, !given_rank, output.colored()));
+    opts.write(output.format == output_format::json
+                   ? cost_json(r, c.world_size, settings.hccl_buffsize_mb).dump() + '\n'
+                   : to_text(r, c.world_size, !given_rank, output.colored()));
     return exit_ok;
 }
 

@@ -13,6 +13,7 @@
 
 #include "command_table.hpp"
 #include "commands.hpp"
+#include "cost_json.hpp"
 #include "grid.hpp"
 #include "html_page.hpp"
 #include "ranktopo/families.hpp"
@@ -87,6 +88,9 @@ nlohmann::ordered_json plan_json(const ranktopo::derived_config& d) {
                                  {"members", modes_json(f.groups.members())}});
     }
     j["fingerprint"] = ranktopo::fingerprint_text(ranktopo::fingerprint(p));
+    // Every rank pays alike (each family partitions the ranks): rank 0's bill is every rank's.
+    const ranktopo::cost_options defaults;
+    j["cost"] = cost_json(ranktopo::cost(p, 0, defaults), c.world_size, defaults.hccl_buffsize_mb);
     return j;
 }
 

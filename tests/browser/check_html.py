@@ -212,6 +212,20 @@ return out;""")
     assert changed > 0, "%s: the comparison shows no change" % name
 
 
+def check_cost(exe, page, name, args):
+    """The cost section against `ranktopo cost --format json` (every rank pays alike: rank 0)."""
+    cost = json.loads(tool(exe, "cost", *args, "--rank", "0", "--format", "json"))
+    rows = page.js("return [...document.querySelectorAll('#cost-table tbody tr')].map("
+                   "(tr) => [...tr.cells].map((td) => td.textContent))")
+    expected = [[c["name"], str(c["group_size"]), str(c["hccl_buffer_mb"]), c["device_shared_with"] or ""]
+                for c in cost["communicators"]]
+    assert rows == expected, "%s: cost rows %s, ranktopo cost says %s" % (name, rows, expected)
+    summary = page.js("return document.getElementById('cost-summary').textContent")
+    for part in ("%d device communicators" % cost["device_communicators"], "%d CPU ones" % cost["cpu_communicators"],
+                 "at most %d MB" % cost["hccl_memory_mb"]):
+        assert part in summary, "%s: the cost summary lacks %r: %r" % (name, part, summary)
+
+
 def time_interactions(page, ranks):
     """Per click (or family change): milliseconds in the page's handler, and
     from the event to the next painted frame (style, layout and paint too)."""
@@ -273,6 +287,7 @@ def main():
             for how, rank in zip(["click", "search", "key"], ranks):
                 previous = select_rank(page, how, rank if how != "key" else previous + 1, previous)
                 check_rank(exe, page, name, args, previous)
+            check_cost(exe, page, name, args)
             if diff_args:
                 check_compare(exe, page, name, diff_args)
             if XSS in " ".join(args):
