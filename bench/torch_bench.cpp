@@ -7,6 +7,13 @@
 //   ranktopo_bench_torch <processes> [key=value ...]   one run, two lines
 //   ranktopo_bench_torch --count [key=value ...]       calls per rank up to 2^20, from the plan
 //
+// RANKTOPO_BENCH_SHARING=identical: the registry shares identical groups with
+// equal vllm-ascend keys (init_options::sharing); identical_any: every pair
+// of identical groups (bench/creation_model.hpp's any_options_key). A third
+// line gives each rank's store calls in its registry's init (counted by a
+// wrapper store), a fourth its process-group constructions:
+// bench/torch_run.sh checks them against bench/creation_model.hpp.
+//
 // Settings use world_size = N and D = N / (T * P) (T and P from the
 // settings), or `--example` at 16; the same config goes to
 // bench/torch_vllm.py through `ranktopo plan`.
@@ -30,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "creation_model.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/registry.hpp"
 #include "ranktopo/torch.hpp"
@@ -66,11 +74,73 @@ ranktopo::torch::store open_store(int n, const std::string& path, std::uint16_t 
 struct timings {
     double total_ms = -1;
     std::vector<double> creation_ms;
+    double store_ops = 0;
+    double constructions = 0;
 };
+
+/// Forwards to another store, counting the calls that reach it.
+class counting_store : public c10d::Store {
+public:
+    explicit counting_store(ranktopo::torch::store inner) : inner_(std::move(inner)) {}
+    long long calls = 0;
+    void set(const std::string& key, const std::vector<std::uint8_t>& value) override {
+        ++calls;
+        inner_->set(key, value);
+    }
+    std::vector<std::uint8_t> compareSet(const std::string& key, const std::vector<std::uint8_t>& expected,
+                                         const std::vector<std::uint8_t>& desired) override {
+        ++calls;
+        return inner_->compareSet(key, expected, desired);
+    }
+    std::vector<std::uint8_t> get(const std::string& key) override {
+        ++calls;
+        return inner_->get(key);
+    }
+    std::int64_t add(const std::string& key, std::int64_t value) override {
+        ++calls;
+        return inner_->add(key, value);
+    }
+    bool deleteKey(const std::string& key) override {
+        ++calls;
+        return inner_->deleteKey(key);
+    }
+    bool check(const std::vector<std::string>& keys) override {
+        ++calls;
+        return inner_->check(keys);
+    }
+    std::int64_t getNumKeys() override {
+        ++calls;
+        return inner_->getNumKeys();
+    }
+    void wait(const std::vector<std::string>& keys) override {
+        ++calls;
+        inner_->wait(keys);
+    }
+    void wait(const std::vector<std::string>& keys, const std::chrono::milliseconds& timeout) override {
+        ++calls;
+        inner_->wait(keys, timeout);
+    }
+
+private:
+    ranktopo::torch::store inner_;
+};
+
+/// RANKTOPO_BENCH_SHARING: none (the default), identical or identical_any.
+ranktopo::init_options sharing_setup() {
+    ranktopo::init_options setup{false, false, ranktopo::sharing_policy::none, nullptr};
+    const char* v = std::getenv("RANKTOPO_BENCH_SHARING");
+    if (v == nullptr || std::string_view(v) == "none") return setup;
+    setup.sharing = ranktopo::sharing_policy::identical;
+    if (std::string_view(v) == "identical") return setup;
+    setup.sharing_key = ranktopo::bench::any_options_key;
+    if (std::string_view(v) == "identical_any") return setup;
+    throw std::invalid_argument(std::string("RANKTOPO_BENCH_SHARING=") + v +
+                                ": expected none, identical or identical_any");
+}
 
 timings rank_main(int rank, int n, const ranktopo::config& c, std::size_t creations, const std::string& path,
                   std::uint16_t port) {
-    const ranktopo::torch::store s = open_store(n, path, port);
+    const auto s = c10::make_intrusive<counting_store>(open_store(n, path, port));
     timings out;
     out.creation_ms.assign(creations, 0.0);
     const ranktopo::torch::factory gloo = ranktopo::torch::gloo_factory(std::chrono::seconds(120));
@@ -87,8 +157,11 @@ timings rank_main(int rank, int n, const ranktopo::config& c, std::size_t creati
     (void)b.all_gather(token);  // everyone started
     const auto start = std::chrono::steady_clock::now();
     ranktopo::registry<ranktopo::torch::backend> r;
-    r.init(c, b, rank);
+    const long long calls_before = s->calls;
+    r.init(c, b, rank, sharing_setup());
     out.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    out.store_ops = static_cast<double>(s->calls - calls_before);
+    out.constructions = b.created();
     (void)b.all_gather(token);  // nobody tears down while others still connect
     r.destroy();
     return out;
@@ -144,6 +217,14 @@ int main(int argc, char** argv) {
         server = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", options);
         port = server->getPort();
     }
+    try {
+        (void)sharing_setup();
+    } catch (const std::exception& e) {
+        std::cerr << "ranktopo_bench_torch: " << e.what() << "\n";
+        return 2;
+    }
+    const std::size_t first_planned = 0;  // vLLM's groups are not created here
+    const std::size_t creations = first_planned + p.creations.size();
     std::vector<int> pipes;
     std::vector<pid_t> children;
     for (int rank = 0; rank < n; ++rank) {
@@ -155,13 +236,15 @@ int main(int argc, char** argv) {
             close(fds[0]);
             timings mine;
             try {
-                mine = rank_main(rank, n, c, p.creations.size(), dir + "/store", port);
+                mine = rank_main(rank, n, c, creations, dir + "/store", port);
             } catch (const std::exception& e) {
                 std::cerr << "rank " << rank << ": " << e.what() << "\n";
             }
-            // The total, then one figure per creation.
-            mine.creation_ms.resize(p.creations.size());
+            // The total, one figure per creation, the store calls and constructions.
+            mine.creation_ms.resize(creations);
             mine.creation_ms.insert(mine.creation_ms.begin(), mine.total_ms);
+            mine.creation_ms.push_back(mine.store_ops);
+            mine.creation_ms.push_back(mine.constructions);
             const auto bytes = static_cast<ssize_t>(mine.creation_ms.size() * sizeof(double));
             if (write(fds[1], mine.creation_ms.data(), static_cast<std::size_t>(bytes)) != bytes) _exit(1);
             _exit(mine.total_ms < 0 ? 1 : 0);
@@ -171,16 +254,20 @@ int main(int argc, char** argv) {
         children.push_back(pid);
     }
     // The slowest rank's figure, for the total and for each creation.
-    std::vector<double> slowest(p.creations.size() + 1, 0.0);
+    std::vector<double> slowest(creations + 1, 0.0);
+    std::vector<double> store_ops;
+    std::vector<double> constructions;
     bool ok = true;
     for (int rank = 0; rank < n; ++rank) {
-        std::vector<double> theirs(slowest.size(), -1.0);
+        std::vector<double> theirs(slowest.size() + 2, -1.0);
         const auto bytes = static_cast<ssize_t>(theirs.size() * sizeof(double));
         if (read(pipes[static_cast<std::size_t>(rank)], theirs.data(), static_cast<std::size_t>(bytes)) != bytes ||
             theirs[0] < 0) {
             ok = false;
         }
         for (std::size_t i = 0; i < slowest.size(); ++i) slowest[i] = std::max(slowest[i], theirs[i]);
+        store_ops.push_back(theirs[slowest.size()]);
+        constructions.push_back(theirs[slowest.size() + 1]);
         int status = 0;
         waitpid(children[static_cast<std::size_t>(rank)], &status, 0);
     }
@@ -190,7 +277,14 @@ int main(int argc, char** argv) {
     // processes creations groups ms calls_per_rank, then each creation's ms
     std::cout << "ranktopo " << n << " " << p.creations.size() << " " << groups << " " << slowest[0] << " "
               << p.creations.size() << "\n";
-    for (std::size_t i = 1; i < slowest.size(); ++i) std::cout << (i == 1 ? "" : " ") << slowest[i];
+    // The plan's creations only (vLLM's, when created, come first).
+    for (std::size_t i = 1 + first_planned; i < slowest.size(); ++i) {
+        std::cout << (i == 1 + first_planned ? "" : " ") << slowest[i];
+    }
+    std::cout << "\nstore_ops";
+    for (double v : store_ops) std::cout << " " << v;
+    std::cout << "\nconstructions";
+    for (double v : constructions) std::cout << " " << v;
     std::cout << "\n";
     return ok ? 0 : 1;
 }

@@ -33,10 +33,13 @@
 #include "ranktopo/agreement.hpp"
 #include "ranktopo/backend.hpp"
 #include "ranktopo/config.hpp"
+#include "ranktopo/cost.hpp"
 #include "ranktopo/engine_checks.hpp"
 #include "ranktopo/error.hpp"
 #include "ranktopo/families.hpp"
 #include "ranktopo/family.hpp"
+#include "ranktopo/hccl.hpp"
+#include "ranktopo/identical.hpp"
 #include "ranktopo/named_families.hpp"
 #include "ranktopo/plan.hpp"
 #include "ranktopo/validate.hpp"
@@ -71,6 +74,45 @@ enum class creation_mode : std::uint8_t {
     return "unknown";
 }
 
+/// Which creations share one handle. A shared handle is created once (by
+/// the first creation of those sharing it, in creation order), served to
+/// every accessor of each of them, and destroyed once, after its last user
+/// in teardown order. Only creations holding identical groups (same_groups:
+/// the same ranks in the same positions, on every rank alike) can share.
+enum class sharing_policy : std::uint8_t {
+    /// Every creation its own handle (vllm-ascend before 0.19.1rc1).
+    none,
+    /// The config's release's HCCL reuse rule for device groups (cost.hpp,
+    /// hccl_reuse_of): from 0.19.1rc1 to 0.20.2rc1, equal hccl_config
+    /// (buffer size) and equal reuse domain; from 0.21.0rc1 the group name
+    /// is in the key, so distinct creations never share.
+    release,
+    /// Every pair with identical groups and an equal init_options::sharing_key.
+    identical,
+};
+
+[[nodiscard]] constexpr std::string_view name(sharing_policy p) noexcept {
+    switch (p) {
+        case sharing_policy::none: return "none";
+        case sharing_policy::release: return "release";
+        case sharing_policy::identical: return "identical";
+    }
+    return "unknown";
+}
+
+/// A creation's options key under sharing_policy::identical: creations with
+/// identical groups share a handle only when their keys are equal.
+using sharing_key_function = std::string (*)(std::string_view creation_name, const config& c);
+
+/// vllm-ascend's key: the HCCL buffer size the release gives the name
+/// (hccl.hpp; "env" where HCCL_BUFFSIZE sizes it) and its reuse domain
+/// (cost.hpp): "200 MB/shared", "env/mc2", "100 MB/dynamic_eplb".
+[[nodiscard]] inline std::string vllm_ascend_sharing_key(std::string_view creation_name, const config& c) {
+    const std::optional<int> buffer = hccl_buffer_size(creation_name, c);
+    return detail::cat(buffer ? detail::cat(*buffer, " MB") : std::string("env"), "/",
+                       hccl_reuse_domain(creation_name));
+}
+
 /// What init() does beyond the plan. The defaults are the engine-facing
 /// path: refuse what vllm-ascend refuses. init() without options keeps
 /// serving every config the reference serves (engine_checks off).
@@ -87,6 +129,11 @@ struct init_options {
     /// that need facts the config lacks (engine_checks_undecided) are not
     /// applied.
     bool engine_checks = true;
+    /// Which creations share one handle (sharing_policy); none by default.
+    sharing_policy sharing = sharing_policy::none;
+    /// The options key for sharing_policy::identical; null: vllm-ascend's
+    /// (vllm_ascend_sharing_key). It must give every rank the same keys.
+    sharing_key_function sharing_key = nullptr;
 
     friend constexpr bool operator==(const init_options&, const init_options&) = default;
 };
@@ -111,6 +158,11 @@ struct creation_info {
     std::string name;                         ///< the name the backend receives: "mlptp", "p_tp_0", "tp"
     std::vector<std::string_view> accessors;  ///< every accessor it serves: "otp", "mlp_tp"
     family_origin origin = family_origin::reference;
+    /// The creation whose handle it uses (init_options::sharing), or -1
+    /// when it has its own.
+    int handle_of = -1;
+
+    [[nodiscard]] bool shares_handle() const noexcept { return handle_of >= 0; }
 };
 
 /// One accessor an initialized registry serves, with the creation behind it.
@@ -243,13 +295,14 @@ public:
         std::vector<int> with_tp;
         std::vector<int> without_tp;
         if constexpr (agreeing_backend<B>) {
-            const std::array<agreement::setting, 4> settings{{
+            const std::array<agreement::setting, 5> settings{{
                 {"registry_state", !session_ ? "uninitialized"
                                    : same    ? "initialized"
                                              : "other_session"},
                 {"creation_mode", std::string(name(mode_))},
                 {"vllm_groups", setup.vllm_groups ? "true" : "false"},
                 {"engine_checks", setup.engine_checks ? "true" : "false"},
+                {"sharing", std::string(name(setup.sharing))},
             }};
             const std::vector<std::byte> mine = agreement::encode(c, rank, tp.has_value(), settings);
             agreement::outcome agreed = agreement::check(backend.all_gather(mine), settings, function);
@@ -323,6 +376,7 @@ public:
             const creation& made = s.layout.creations[i];
             s.add(made.name, made.groups, std::move(served), family_origin::reference);
         }
+        s.share();
         if (borrows && !setup.vllm_groups) {
             s.borrowed_tp = std::move(tp);
             s.tp_groups.emplace(families::tp(c));
@@ -432,6 +486,16 @@ public:
         return n;
     }
 
+    /// How many handles the registry would own with every creation made:
+    /// the creations less those sharing another's handle.
+    [[nodiscard]] std::size_t handle_count() const {
+        const reader_lock lock(*this);
+        if (!session_) return 0;
+        std::size_t n = 0;
+        for (const entry& e : session_->entries) n += e.info.shares_handle() ? 0U : 1U;
+        return n;
+    }
+
     [[nodiscard]] creation_mode mode() const noexcept { return mode_; }
 
 private:
@@ -441,6 +505,12 @@ private:
         family groups;
         location self;  ///< this rank's group and position
         std::optional<handle_type> owned;
+        bool released = false;  ///< no longer a user of its (possibly shared) handle
+
+        /// The entry holding this one's handle.
+        [[nodiscard]] std::size_t holder(std::size_t k) const noexcept {
+            return info.shares_handle() ? static_cast<std::size_t>(info.handle_of) : k;
+        }
     };
 
     /// Where an accessor or name leads: an entry, the borrowed TP handle, or
@@ -473,7 +543,34 @@ private:
 
         void add(std::string name, family groups, std::vector<std::string_view> served, family_origin origin) {
             const location self = groups.locate(rank);
-            entries.push_back({{std::move(name), std::move(served), origin}, std::move(groups), self, std::nullopt});
+            entries.push_back(
+                {{std::move(name), std::move(served), origin, -1}, std::move(groups), self, std::nullopt, false});
+        }
+
+        /// Sets each entry's handle_of by setup's policy: the first earlier
+        /// entry with its own handle, identical groups and an equal key.
+        /// Decided from layouts, the same on every rank.
+        void share() {
+            if (setup.sharing == sharing_policy::none) return;
+            const config& c = topology();
+            const hccl_reuse reuse = hccl_reuse_of(c.vllm_ascend_version);
+            const sharing_key_function key = setup.sharing_key ? setup.sharing_key : vllm_ascend_sharing_key;
+            std::vector<std::string> keys;
+            if (setup.sharing == sharing_policy::identical) {
+                for (const entry& e : entries) keys.push_back(key(e.info.name, c));
+            }
+            for (std::size_t k = 0; k < entries.size(); ++k) {
+                for (std::size_t j = 0; j < k; ++j) {
+                    if (entries[j].info.shares_handle() || !same_groups(entries[j].groups, entries[k].groups)) continue;
+                    const bool equal_key = setup.sharing == sharing_policy::identical
+                                               ? keys[j] == keys[k]
+                                               : detail::same_hccl_key(reuse, entries[j].info.name,
+                                                                       entries[k].info.name, c);
+                    if (!equal_key) continue;
+                    entries[k].info.handle_of = static_cast<int>(j);
+                    break;
+                }
+            }
         }
 
         [[nodiscard]] int entry_named(std::string_view name) const noexcept {
@@ -521,12 +618,16 @@ private:
             const location me = s.tp_groups->locate(s.rank);
             return group{*s.borrowed_tp, -1, me.group, me.position, s.tp_groups->group(me.group)};
         }
-        const entry& e = s.entries[static_cast<std::size_t>(t.entry)];
-        return group{*e.owned, t.entry, e.self.group, e.self.position, e.groups.group(e.self.group)};
+        const auto k = static_cast<std::size_t>(t.entry);
+        const entry& e = s.entries[k];
+        return group{*s.entries[e.holder(k)].owned, t.entry, e.self.group, e.self.position,
+                     e.groups.group(e.self.group)};
     }
 
     [[nodiscard]] bool is_ready(const session& s, const target& t) const {
-        return t.borrowed || s.entries[static_cast<std::size_t>(t.entry)].owned.has_value();
+        if (t.borrowed) return true;
+        const auto k = static_cast<std::size_t>(t.entry);
+        return s.entries[s.entries[k].holder(k)].owned.has_value();
     }
 
     /// The target `resolve` finds; throws state_error when not initialized,
@@ -560,7 +661,8 @@ private:
         if (!t) return std::nullopt;
         if (!is_ready(*session_, *t)) {
             constexpr const char* function = "ranktopo::registry::get";
-            const auto k = static_cast<std::size_t>(t->entry);
+            const auto k = session_->entries[static_cast<std::size_t>(t->entry)].holder(
+                static_cast<std::size_t>(t->entry));
             if (mode_ == creation_mode::checked_lazy) agree_on_creation(*session_, k, function);
             create(*session_, k, function, /*roll_back=*/false);
         }
@@ -610,10 +712,12 @@ private:
         }
     }
 
-    /// Creates entry k of `s`. On failure throws backend_error naming it,
+    /// Creates entry k of `s` (nothing when it shares an earlier entry's
+    /// handle, created already). On failure throws backend_error naming it,
     /// after destroying, in reverse order, what `s` owns if `roll_back`.
     static void create(session& s, std::size_t k, const char* function, bool roll_back) {
         entry& e = s.entries[k];
+        if (e.info.shares_handle()) return;
         try {
             e.owned = s.backend->create(
                 creation_request{static_cast<int>(k), e.info.name, &e.groups, s.rank, e.self, e.info.accessors});
@@ -624,6 +728,9 @@ private:
             std::string what = describe(function, "creating", failures);
             if (roll_back) {
                 std::vector<backend_failure> rollback;
+                // Entries from k on never became users: a handle shared with
+                // one of them goes with its last user before k.
+                for (std::size_t j = k; j < s.entries.size(); ++j) s.entries[j].released = true;
                 for (std::size_t j = k; j-- > 0;) release(s, j, rollback);
                 if (!rollback.empty()) what += "; rolling back, " + describe("", "destroying", rollback);
                 failures.insert(failures.end(), rollback.begin(), rollback.end());
@@ -632,9 +739,17 @@ private:
         }
     }
 
-    /// Destroys entry k of `s` if owned; a failure is appended, not thrown.
+    /// Ends entry k's use of its handle, and destroys the handle if it is
+    /// created and k was its last user; a failure is appended, not thrown.
     static void release(session& s, std::size_t k, std::vector<backend_failure>& failures) noexcept {
-        entry& e = s.entries[k];
+        if (s.entries[k].released) return;
+        s.entries[k].released = true;
+        const std::size_t h = s.entries[k].holder(k);
+        for (std::size_t j = h; j < s.entries.size(); ++j) {
+            if (!s.entries[j].released && s.entries[j].holder(j) == h) return;  // still used
+        }
+        entry& e = s.entries[h];
+        k = h;
         if (!e.owned) return;
         handle_type handle = std::move(*e.owned);
         e.owned.reset();  // attempted once: a failed destroy is not retried

@@ -209,6 +209,35 @@ TEST_CASE("mpi: every golden fixture of this world size", "[mpi][golden]") {
     CHECK(served > 0);
 }
 
+TEST_CASE("mpi: identical sharing creates each shared communicator once and serves it to every sharer",
+          "[mpi][sharing]") {
+    if (world_size() != 4) return;  // one config, at 4 processes
+    // 0.20.2rc1: mc2, dynamic_eplb and fc3_quant_x hold ep's groups (the
+    // world here); world, ep and fc3_quant_x have the key 200 MB/shared.
+    const ranktopo::config c = with(4, {"tensor_parallel_size=2", "data_parallel_size=2", "dynamic_eplb=true",
+                                        "multistream_overlap_gate=true", "vllm_ascend_version=0.20.2rc1"});
+    for (const ranktopo::mpi::method how : methods) {
+        INFO("method " << ranktopo::mpi::name(how));
+        ranktopo::mpi::backend backend(MPI_COMM_WORLD, how);
+        const int me = backend.rank();
+        registry r;
+        r.init(c, backend, me, ranktopo::init_options{true, false, ranktopo::sharing_policy::identical, nullptr});
+        const std::size_t handles = r.handle_count();
+        CHECK(handles < r.creations().size());
+        CHECK(r.get("fc3_quant_x").handle == r.get("world").handle);
+        CHECK(r.get("ep").handle == r.get("world").handle);
+        CHECK(r.get("mc2").handle != r.get("world").handle);
+        for (const ranktopo::bound_accessor& b : r.bound()) {
+            INFO("accessor " << b.accessor);
+            const registry::group got = r.get(b.accessor);
+            check_communicator(got.handle, {got.members.to_vector(), got.position});
+        }
+        r.destroy();
+        CHECK(backend.created() == static_cast<int>(handles));
+        CHECK(backend.freed() == backend.created());
+    }
+}
+
 TEST_CASE("mpi: a config for another world size is refused before any split", "[mpi]") {
     ranktopo::config c;
     c.world_size = 2 * world_size();

@@ -11,6 +11,9 @@
 // rollback: a factory that throws on 'dynamic_eplb' on rank 1: rank 1 rolls
 //     back; every other rank times out in that creation (its one group spans
 //     the world) with an error naming it, and rolls back too.
+// sharing: init_options::sharing identical with vLLM's groups: creations
+//     with identical groups and key share one process group, constructed and
+//     released once, and every accessor's group still meets its members.
 // agree: three rounds of backend::all_gather, with the store calls each rank
 //     makes counted; agree_missing: the last rank never calls it, the others
 //     time out naming it; agree_sizes: the last rank's buffer is longer, and
@@ -175,6 +178,32 @@ int run_registry(checker& t, const ranktopo::torch::store& s, int n) {
 
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
+}
+
+/// init_options::sharing identical, vLLM's groups included: creations with
+/// identical groups and key share one process group, constructed once and
+/// released once; every accessor's group still meets its members.
+int run_sharing(checker& t, const ranktopo::torch::store& s, int n) {
+    ranktopo::torch::backend b(s, t.rank, n, milliseconds(60000));
+    // 0.20.2rc1: mc2, dynamic_eplb and fc3_quant_x hold ep's groups; ep and
+    // fc3_quant_x (and world, at pp 1) have the key 200 MB/shared.
+    const ranktopo::config c = with(
+        n, {"tensor_parallel_size=2", "data_parallel_size=" + std::to_string(n / 2), "dynamic_eplb=true",
+            "multistream_overlap_gate=true", "vllm_ascend_version=0.20.2rc1"});
+    registry r;
+    r.init(c, b, t.rank, ranktopo::init_options{true, false, ranktopo::sharing_policy::identical, nullptr});
+    const std::size_t handles = r.handle_count();
+    t.check(handles < r.creations().size(), "some creations share a handle");
+    t.check(b.created() == static_cast<int>(handles), "one process group per handle");
+    t.check(r.get("fc3_quant_x").handle.get() == r.get("ep").handle.get(), "fc3_quant_x shares ep's group");
+    t.check(r.get("mc2").handle.get() != r.get("ep").handle.get(), "mc2 keeps its own (domain mc2)");
+    for (const ranktopo::bound_accessor& a : r.bound()) {
+        const registry::group got = r.get(a.accessor);
+        check_collectives(t, got.handle, got.members.to_vector(), got.position, "sharing " + std::string(a.accessor));
+    }
+    r.destroy();
+    t.check(b.created() == b.destroyed(), "every process group created was destroyed once");
+    return t.failures;
 }
 
 int run_rollback(checker& t, const ranktopo::torch::store& s, int n) {
@@ -353,6 +382,7 @@ int run_child(const std::string& scenario, int rank, int n, const std::string& p
         const ranktopo::torch::store s = c10::make_intrusive<c10d::FileStore>(path, n);
         if (scenario == "registry") return run_registry(t, s, n);
         if (scenario == "rollback") return run_rollback(t, s, n);
+        if (scenario == "sharing") return run_sharing(t, s, n);
         if (scenario == "agree") return run_agree(t, s, n);
         if (scenario == "agree_missing") return run_agree_missing(t, s, n);
         if (scenario == "agree_sizes") return run_agree_sizes(t, s, n);
@@ -368,8 +398,8 @@ int run_child(const std::string& scenario, int rank, int n, const std::string& p
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::cerr
-            << "usage: ranktopo_torch_tests registry|rollback|agree|agree_missing|agree_sizes|skewed <processes>\n";
+        std::cerr << "usage: ranktopo_torch_tests registry|rollback|sharing|agree|agree_missing|agree_sizes|skewed "
+                     "<processes>\n";
         return 2;
     }
     const std::string scenario = argv[1];
