@@ -168,6 +168,7 @@ std::string_view kind_name(ranktopo::lint_kind k) {
         case ranktopo::lint_kind::mixes_axes: return "mixes_axes";
         case ranktopo::lint_kind::reference_quirk: return "reference_quirk";
         case ranktopo::lint_kind::engine_check: return "engine_check";
+        case ranktopo::lint_kind::crosses_nodes: return "crosses_nodes";
         case ranktopo::lint_kind::note: break;
     }
     return "note";
