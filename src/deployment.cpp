@@ -408,7 +408,9 @@ derived_config read_deployment(const deployment& d) {
             out.set(&config::prefill_context_parallel_size, "prefill_context_parallel_size", pcp = value, flag);
         }
         if (flag == "--data-parallel-size-local") dp_local = value;
-        if (flag == "--decode-context-parallel-size") dcp = value;
+        if (flag == "--decode-context-parallel-size") {
+            out.set(&config::decode_context_parallel_size, "decode_context_parallel_size", dcp = value, flag);
+        }
     }
     // vLLM's ParallelConfig: the DCP group splits each TP group, so its size divides TP.
     if (tp % dcp != 0) {
@@ -966,6 +968,10 @@ deployment to_deployment(const config& c) {
     if (c.prefill_context_parallel_size != 1) {
         d.vllm_args.insert(d.vllm_args.end(),
                            {"--prefill-context-parallel-size", std::to_string(c.prefill_context_parallel_size)});
+    }
+    if (c.decode_context_parallel_size != 1) {
+        d.vllm_args.insert(d.vllm_args.end(),
+                           {"--decode-context-parallel-size", std::to_string(c.decode_context_parallel_size)});
     }
     if (c.local_rank != 0) d.env.emplace_back("LOCAL_RANK", std::to_string(c.local_rank));
 

@@ -244,6 +244,7 @@ std::string to_json(const config& c) {
     nlohmann::ordered_json document = nlohmann::ordered_json::object();
     for (const option_info& o : options) {
         if (!detail::has_option(c.vllm_ascend_version, o)) continue;  // parse_config refuses the key
+        if (!option_listed(c, o)) continue;  // at its default: the JSON of configs before the option, unchanged
         if (o.version != nullptr) {
             document[std::string(o.name)] = (c.*o.version).version();
         } else if (o.boolean != nullptr) {

@@ -111,6 +111,17 @@ TEST_CASE("agreement: one rank with another size option: every rank names it and
           "differ)");
 }
 
+TEST_CASE("agreement: decode_context_parallel_size is compared, though left out of fingerprints at 1",
+          "[registry][agreement]") {
+    const std::vector<outcome> all = init_all(4, [](int rank) {
+        ranktopo::config c = base(4);
+        if (rank == 2) c.decode_context_parallel_size = 2;
+        return c;
+    });
+    require_same_error(all, "agreement", "decode_context_parallel_size");
+    CHECK_THAT(all[0].what, Catch::Contains("ranks 0-1, 3 have decode_context_parallel_size=1, rank 2 has 2"));
+}
+
 TEST_CASE("agreement: a boolean, the release, and three values at 8 ranks", "[registry][agreement]") {
     SECTION("boolean") {
         const std::vector<outcome> all = init_all(8, [](int rank) {

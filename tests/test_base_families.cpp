@@ -1,9 +1,12 @@
 // vLLM's own families against the examples of shared/reference/layouts.md.
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "ranktopo/families.hpp"
+#include "ranktopo/named_families.hpp"
 #include "test_support.hpp"
 
 using groups = std::vector<std::vector<int>>;
@@ -32,6 +35,52 @@ TEST_CASE("base families: the layouts.md example D=2 P=2 C=1 T=4", "[families]")
     CHECK(f::pcp(c).group_size() == 1);
     CHECK(f::dcp(c, 2).to_vectors() == groups{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {12, 13}, {14, 15}});
     CHECK_THROWS_AS(f::dcp(c, 3), ranktopo::config_error);
+}
+
+TEST_CASE("base families: vLLM's dcp splits each TP group into consecutive blocks", "[families]") {
+    namespace f = ranktopo::families;
+    ranktopo::config c = d2_p2_t4();  // E D P C T = 1 2 2 1 4
+    for (int k : {1, 2, 4}) {
+        c.decode_context_parallel_size = k;
+        const ranktopo::family dcp = f::dcp(c);
+        CHECK(dcp.to_vectors() == f::dcp(c, k).to_vectors());
+        CHECK(dcp.group_size() == k);
+        CHECK(ranktopo_test::family_invariant_violation(dcp, 16).empty());  // a partition of the ranks
+        // Each DCP group lies inside one TP group: vLLM's rule, dcp divides tp.
+        const std::vector<std::vector<int>> tp = f::tp(c).to_vectors();
+        for (const std::vector<int>& g : dcp.to_vectors()) {
+            const auto inside = [&](const std::vector<int>& t) {
+                return std::all_of(g.begin(), g.end(), [&](int r) { return std::count(t.begin(), t.end(), r) == 1; });
+            };
+            CHECK(std::any_of(tp.begin(), tp.end(), inside));
+        }
+    }
+    c.world_size = 32;  // C = 2: still blocks of k in rank order (vLLM's reshape(-1, k))
+    c.prefill_context_parallel_size = 2;
+    c.decode_context_parallel_size = 2;
+    CHECK(f::dcp(c).to_vectors().at(9) == std::vector<int>{18, 19});
+    c.decode_context_parallel_size = 3;
+    CHECK_THROWS_WITH(f::dcp(c),
+                      Catch::Contains("decode_context_parallel_size (3) must divide tensor_parallel_size (4)"));
+}
+
+TEST_CASE("named families: dcp is listed after tp only when decode_context_parallel_size > 1", "[families]") {
+    ranktopo::config c = d2_p2_t4();
+    const auto names = [](const ranktopo::config& x) {
+        std::vector<std::string> out;
+        for (const ranktopo::named_family& nf : ranktopo::enabled_families(ranktopo::make_plan(x))) {
+            if (nf.origin == ranktopo::family_origin::vllm) out.push_back(nf.name);
+        }
+        return out;
+    };
+    CHECK(names(c) == std::vector<std::string>{"world", "tp", "pp", "dp", "pcp", "ep"});
+    c.decode_context_parallel_size = 2;
+    CHECK(names(c) == std::vector<std::string>{"world", "tp", "dcp", "pp", "dp", "pcp", "ep"});
+    const std::vector<ranktopo::named_family> all = ranktopo::enabled_families(ranktopo::make_plan(c));
+    const ranktopo::named_family* dcp = ranktopo::find_family(all, "dcp");
+    REQUIRE(dcp != nullptr);
+    CHECK(dcp->communicator == "dcp");
+    CHECK(dcp->groups.group_count() == 8);
 }
 
 TEST_CASE("base families: pcp and external data parallelism", "[families]") {

@@ -35,6 +35,7 @@ TEST_CASE("config: defaults are the golden README's", "[config]") {
     CHECK(c.data_parallel_size == 1);
     CHECK(c.pipeline_parallel_size == 1);
     CHECK(c.prefill_context_parallel_size == 1);
+    CHECK(c.decode_context_parallel_size == 1);
     CHECK(c.local_rank == 0);
     CHECK(c.pd_tp_ratio == 1);
     CHECK(c.pd_head_ratio == 1);
@@ -59,8 +60,34 @@ TEST_CASE("config: every key round-trips through to_json", "[config]") {
     c.flashcomm2_enabled = true;
     c.mlp_tensor_parallel_size = 2;
     const std::string text = ranktopo::to_json(c);
-    CHECK(nlohmann::json::parse(text).size() == ranktopo::options.size());
+    // decode_context_parallel_size at its default 1 is left out: the JSON of
+    // a config without DCP is what it was before the option existed.
+    CHECK(nlohmann::json::parse(text).size() == ranktopo::options.size() - 1);
+    CHECK(text.find("decode_context_parallel_size") == std::string::npos);
     CHECK(parse_config(text) == c);
+    c.decode_context_parallel_size = 2;
+    const std::string with_dcp = ranktopo::to_json(c);
+    CHECK(nlohmann::json::parse(with_dcp).size() == ranktopo::options.size());
+    CHECK(with_dcp.find(R"("prefill_context_parallel_size":1,"decode_context_parallel_size":2,)") != std::string::npos);
+    CHECK(parse_config(with_dcp) == c);
+}
+
+TEST_CASE("config: decode_context_parallel_size is positive and divides tensor_parallel_size", "[config]") {
+    ranktopo::config c = parse_config(R"({"world_size": 8, "tensor_parallel_size": 8,
+                                          "decode_context_parallel_size": 4})");
+    CHECK(c.decode_context_parallel_size == 4);
+    CHECK(ranktopo::validate(c).empty());
+    ranktopo::set_option(c, "decode_context_parallel_size=3");
+    const std::vector<ranktopo::problem> found = ranktopo::validate(c);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].option == "decode_context_parallel_size");
+    CHECK(found[0].message == "decode_context_parallel_size (3) must divide tensor_parallel_size (8)");
+    CHECK_THROWS_WITH(ranktopo::make_plan(c), Catch::Contains("decode_context_parallel_size (3) must divide"));
+    c.decode_context_parallel_size = 16;  // larger than T: does not divide it either
+    CHECK(ranktopo::validate(c).size() == 1);
+    c.decode_context_parallel_size = 0;
+    CHECK(ranktopo::validate(c).front().message == "decode_context_parallel_size (0) must be at least 1");
+    CHECK_THROWS_AS(ranktopo::set_option(c, "decode_context_parallel_size=-1"), ranktopo::config_error);
 }
 
 TEST_CASE("config: documents that are not a config object", "[config][bad-input]") {

@@ -45,6 +45,20 @@ TEST_CASE("fingerprint: pinned values", "[fingerprint]") {
     CHECK(ranktopo::fingerprint_text(ranktopo::fingerprint(later)) == "f0666c5e537f8345");
 }
 
+TEST_CASE("fingerprint: decode_context_parallel_size counts only away from its default", "[fingerprint]") {
+    // At 1 the option is left out of the hash (the pinned values above are
+    // those of the release before it existed); any other value changes it.
+    ranktopo::config c = small();
+    const std::uint64_t without = ranktopo::fingerprint(c);
+    c.decode_context_parallel_size = 1;
+    CHECK(ranktopo::fingerprint(c) == without);
+    c.decode_context_parallel_size = 2;
+    const std::uint64_t with = ranktopo::fingerprint(c);
+    CHECK(with != without);
+    // The plan itself is the same (DCP is vLLM's group, not a creation): only the option differs.
+    CHECK(ranktopo::make_plan(c).creations.size() == ranktopo::make_plan(small()).creations.size());
+}
+
 TEST_CASE("fingerprint: every option, the names, the sharing and the borrowing count", "[fingerprint]") {
     const ranktopo::config base = small();
     std::set<std::uint64_t> seen{ranktopo::fingerprint(base)};

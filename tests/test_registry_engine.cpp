@@ -76,6 +76,20 @@ TEST_CASE("registry engine: vLLM's groups are opt-in creations, first, torn down
     CHECK(backend.destroyed ==
           std::vector<std::string>{"mc2", "mlptp", "lmheadtp", "ep", "dp", "pp", "pcp", "tp", "world"});
 
+    // With decode_context_parallel_size > 1, vLLM's dcp comes right after tp.
+    ranktopo::config with_dcp = c;
+    with_dcp.decode_context_parallel_size = 2;
+    naming_backend dcp_backend;
+    registry d;
+    d.init(with_dcp, dcp_backend, 5, ranktopo::init_options{true, false});
+    CHECK(dcp_backend.created ==
+          std::vector<std::string>{"world", "tp", "dcp", "pcp", "pp", "dp", "ep", "mc2", "lmheadtp", "mlptp"});
+    CHECK(d.get("dcp").members.to_vector() == std::vector<int>{4, 5});
+    naming_backend no_dcp_backend;
+    registry no_dcp;  // decode_context_parallel_size 1: no dcp creation, and none to get
+    no_dcp.init(c, no_dcp_backend, 5, ranktopo::init_options{true, false});
+    CHECK_THROWS_WITH(no_dcp.get("dcp"), Catch::Contains("no accessor, vLLM group or creation is called 'dcp'"));
+
     // Without the option, vLLM's groups are not here, and say how to get them.
     registry plain;
     plain.init(c, backend, 5, std::string("engine tp"));

@@ -156,6 +156,7 @@ std::string describe_sources(const ranktopo::derived_config& d) {
     std::string out;
     for (const ranktopo::option_source& s : d.sources) {
         const ranktopo::option_info* info = ranktopo::find_option(s.option);
+        if (info != nullptr && !ranktopo::option_listed(d.values, *info)) continue;  // dcp = 1: not listed
         const std::string value = info != nullptr ? ranktopo::option_text(d.values, *info) : "";
         out += fmt::format("{:<38} {:<10} {}\n", s.option, value, s.source);
     }

@@ -68,6 +68,7 @@ nlohmann::ordered_json plan_json(const ranktopo::derived_config& d) {
     j["release"] = ranktopo::option_text(c, *ranktopo::find_option("vllm_ascend_version"));
     j["options"] = nlohmann::ordered_json::array();
     for (const ranktopo::option_info& o : ranktopo::options) {
+        if (!ranktopo::option_listed(c, o)) continue;  // dcp = 1: not listed
         std::string source;
         for (const ranktopo::option_source& s : d.sources)
             if (s.option == o.name) source = s.source;

@@ -63,6 +63,7 @@ std::string config_table(const ranktopo::derived_config& d, bool json, bool chan
     j["options"] = nlohmann::ordered_json::array();
     for (const ranktopo::option_source& s : shown.sources) {
         const ranktopo::option_info* info = ranktopo::find_option(s.option);
+        if (info != nullptr && !ranktopo::option_listed(d.values, *info)) continue;  // dcp = 1: not listed
         const std::string text = info != nullptr ? ranktopo::option_text(d.values, *info) : "";
         nlohmann::ordered_json value = text;
         if (info != nullptr && info->version == nullptr) value = nlohmann::ordered_json::parse(text);

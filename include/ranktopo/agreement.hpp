@@ -79,9 +79,9 @@ struct setting {
     std::string value;
 };
 
-/// The registry sends 5 settings; with 21 options the record uses 464 of its
-/// 512 bytes, room for 3 more options before the format must grow (and its
-/// magic change).
+/// The registry sends 5 settings; with 22 options (decode_context_parallel_size
+/// the 22nd) the record uses 480 of its 512 bytes, room for 2 more options
+/// before the format must grow (and its magic change).
 inline constexpr std::size_t max_settings = 5;
 static_assert(header_size + (options.size() + max_settings) * slot_size <= record_size,
               "the agreement record is full: grow record_size and change magic");

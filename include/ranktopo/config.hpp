@@ -19,7 +19,8 @@ struct config {
     int data_parallel_size = 1;
     int pipeline_parallel_size = 1;
     int prefill_context_parallel_size = 1;
-    int local_rank = 0;  ///< node-local rank; only the p_tp group's name depends on it
+    int decode_context_parallel_size = 1;  ///< vLLM's DCP group size; divides tensor_parallel_size
+    int local_rank = 0;                    ///< node-local rank; only the p_tp group's name depends on it
     int pd_tp_ratio = 1;
     int pd_head_ratio = 1;
     int num_head_replica = 1;
@@ -77,15 +78,21 @@ struct option_info {
     /// releases whose recipe has that step; nothing for options of every release.
     std::optional<step> feature = std::nullopt;
     release config::*version = nullptr;  ///< set for vllm_ascend_version
+    /// Left out of the fingerprint and of to_json while at its default, so
+    /// that the fingerprints and JSON of every config written before the
+    /// option existed stay byte for byte what they were.
+    bool silent_at_default = false;
 };
 
 /// Every option, in the order of shared/golden/README.md, then the release.
-inline constexpr std::array<option_info, 21> options{{
+inline constexpr std::array<option_info, 22> options{{
     {"world_size", option_domain::required_positive, &config::world_size, nullptr, "number of ranks N (required)"},
     {"tensor_parallel_size", option_domain::positive, &config::tensor_parallel_size, nullptr, "T"},
     {"data_parallel_size", option_domain::positive, &config::data_parallel_size, nullptr, "D"},
     {"pipeline_parallel_size", option_domain::positive, &config::pipeline_parallel_size, nullptr, "P"},
     {"prefill_context_parallel_size", option_domain::positive, &config::prefill_context_parallel_size, nullptr, "C"},
+    {"decode_context_parallel_size", option_domain::positive, &config::decode_context_parallel_size, nullptr,
+     "vLLM's DCP group size; must divide tensor_parallel_size", std::nullopt, nullptr, true},
     {"local_rank", option_domain::non_negative, &config::local_rank, nullptr, "node-local rank, names the p_tp group"},
     {"pd_tp_ratio", option_domain::positive, &config::pd_tp_ratio, nullptr, "prefill TP / decode TP"},
     {"pd_head_ratio", option_domain::positive, &config::pd_head_ratio, nullptr, "p_tp is built when > 1"},
@@ -121,6 +128,12 @@ inline constexpr std::array<option_info, 21> options{{
     if (o.version != nullptr) return std::string((c.*o.version).version());
     if (o.boolean != nullptr) return c.*o.boolean ? "true" : "false";
     return std::to_string(c.*o.integer);
+}
+
+/// Whether option `o` is written for `c` (fingerprint, to_json, option
+/// tables): always, but for a silent_at_default option left at its default.
+[[nodiscard]] inline bool option_listed(const config& c, const option_info& o) {
+    return !o.silent_at_default || option_text(c, o) != option_text(config{}, o);
 }
 
 /// The option called `name`, or nullptr.

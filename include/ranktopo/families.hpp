@@ -60,7 +60,8 @@ namespace families {
     return {x.select({axis_e, axis_d, axis_p, axis_c}), x.select({axis_t})};
 }
 
-/// Decode context parallel of size k (k divides T): consecutive blocks of k.
+/// Decode context parallel of size k (k divides T): consecutive blocks of k,
+/// vLLM's all_ranks.reshape(-1, k); each splits one TP group.
 [[nodiscard]] inline family dcp(const config& c, int k) {
     require_valid(c, "ranktopo::families::dcp");
     if (k < 1 || c.tensor_parallel_size % k != 0) {
@@ -71,6 +72,11 @@ namespace families {
     }
     const layout x = layout::row_major({c.world_size / k, k});
     return {x.select({0}), x.select({1})};
+}
+
+/// vLLM's DCP groups of the config's decode_context_parallel_size.
+[[nodiscard]] inline family dcp(const config& c) {
+    return dcp(c, c.decode_context_parallel_size);
 }
 
 /// Prefill context parallel: for e, d, p, t, the C ranks c = 0..C-1.

@@ -8,6 +8,9 @@
 //   "ranktopo-plan-v1"                          16 bytes, the format's tag
 //   u32 number of options, then per option of ranktopo::options, in order:
 //       str name, str value (option_text: "8", "true", "0.17.0rc1")
+//       (an option marked silent_at_default is left out, and not counted,
+//       while at its default: decode_context_parallel_size = 1 hashes as
+//       before the option existed, so no earlier fingerprint changed)
 //   u32 number of creations, then per creation:
 //       str name, layout groups, layout members   (each layout coalesced)
 //   u32 number of accessors, then per accessor in enum order:
@@ -72,8 +75,11 @@ private:
 [[nodiscard]] inline std::uint64_t fingerprint(const plan& p) {
     fnv1a64 h;
     h.bytes("ranktopo-plan-v1");
-    h.count(options.size());
+    std::size_t listed = 0;
+    for (const option_info& o : options) listed += option_listed(p.topology, o) ? 1 : 0;
+    h.count(listed);
     for (const option_info& o : options) {
+        if (!option_listed(p.topology, o)) continue;  // decode_context_parallel_size = 1: as before it existed
         h.str(o.name);
         h.str(option_text(p.topology, o));
     }

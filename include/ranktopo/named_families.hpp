@@ -1,7 +1,10 @@
 // ranktopo — every family a config builds, by name: vLLM's own and the plan's.
 //
 // What tools list, show and check: vLLM's world, tp, pp, dp, pcp and ep
-// groups (which vLLM always builds, size-1 groups included), then each
+// groups (which vLLM always builds, size-1 groups included), vLLM's dcp
+// groups when decode_context_parallel_size > 1 (vLLM builds them always too;
+// left out at 1 so that the outputs of configs without DCP are unchanged),
+// then each
 // creation of the plan, in creation order, with the accessors it serves.
 #pragma once
 
@@ -34,8 +37,9 @@ inline constexpr std::array<accessor, accessor_count> creation_sequence{
     accessor::lmhead_tp,      accessor::embed_tp,     accessor::mlp_tp,       accessor::flashcomm2_otp,
     accessor::flashcomm2_odp, accessor::shard_weight, accessor::fc3_quant_x};
 
-/// vLLM's own families, in the order tools list them.
-inline constexpr std::array<std::string_view, 6> vllm_family_names{"world", "tp", "pp", "dp", "pcp", "ep"};
+/// vLLM's own families, in the order tools list them (dcp only when
+/// decode_context_parallel_size > 1).
+inline constexpr std::array<std::string_view, 7> vllm_family_names{"world", "tp", "dcp", "pp", "dp", "pcp", "ep"};
 
 /// Every family `p` builds: vLLM's, then the plan's creations.
 [[nodiscard]] inline std::vector<named_family> enabled_families(const plan& p) {
@@ -46,13 +50,14 @@ inline constexpr std::array<std::string_view, 6> vllm_family_names{"world", "tp"
     };
     add_vllm("world", families::world(c));
     add_vllm("tp", families::tp(c));
+    if (p.handle(accessor::flashcomm2_odp).source == binding::kind::borrowed_tp) {
+        out.back().accessors.emplace_back(name(accessor::flashcomm2_odp));
+    }
+    if (c.decode_context_parallel_size > 1) add_vllm("dcp", families::dcp(c));
     add_vllm("pp", families::pp(c));
     add_vllm("dp", families::dp(c));
     add_vllm("pcp", families::pcp(c));
     add_vllm("ep", families::ep(c));
-    if (p.handle(accessor::flashcomm2_odp).source == binding::kind::borrowed_tp) {
-        out[1].accessors.emplace_back(name(accessor::flashcomm2_odp));
-    }
     for (std::size_t i = 0; i < p.creations.size(); ++i) {
         const creation& made = p.creations[i];
         named_family entry{made.name, made.name, {}, family_origin::reference, made.groups};

@@ -117,12 +117,11 @@ using sharing_key_function = std::string (*)(std::string_view creation_name, con
 /// path: refuse what vllm-ascend refuses. init() without options keeps
 /// serving every config the reference serves (engine_checks off).
 struct init_options {
-    /// Also create vLLM's own groups — world, tp, pp, dp, pcp, ep, in
-    /// vLLM's order, each as a creation named like its accessor — before the
-    /// plan's, and serve flashcomm2_odp's borrowed TP from the registry's own
-    /// tp. Opt-in: engines that build these themselves keep passing their TP
-    /// handle instead. (dcp is not among them: the config has no
-    /// decode_context_parallel_size.)
+    /// Also create vLLM's own groups — world, tp, dcp (when
+    /// decode_context_parallel_size > 1), pcp, pp, dp, ep, in vLLM's order,
+    /// each as a creation named like its accessor — before the plan's, and
+    /// serve flashcomm2_odp's borrowed TP from the registry's own tp. Opt-in:
+    /// engines that build these themselves keep passing their TP handle instead.
     bool vllm_groups = false;
     /// Refuse, with config_error naming the rule, a config that
     /// engine_checks() says vllm-ascend refuses (ascend_config.py). Rules
@@ -220,11 +219,13 @@ namespace detail {
 
 /// vLLM's groups in the order initialize_model_parallel creates them (after
 /// the world group), as the registry creates them with init_options::vllm_groups.
-inline constexpr std::array<std::string_view, 6> vllm_creation_order{"world", "tp", "pcp", "pp", "dp", "ep"};
+/// dcp is created only when decode_context_parallel_size > 1.
+inline constexpr std::array<std::string_view, 7> vllm_creation_order{"world", "tp", "dcp", "pcp", "pp", "dp", "ep"};
 
 [[nodiscard]] inline family vllm_family(std::string_view name, const config& c) {
     if (name == "world") return families::world(c);
     if (name == "tp") return families::tp(c);
+    if (name == "dcp") return families::dcp(c);
     if (name == "pcp") return families::pcp(c);
     if (name == "pp") return families::pp(c);
     if (name == "dp") return families::dp(c);
@@ -351,6 +352,7 @@ public:
                                               agreement::detail::rank_list(with_tp), " passed one"));
             }
             for (std::string_view vllm : detail::vllm_creation_order) {
+                if (vllm == "dcp" && c.decode_context_parallel_size == 1) continue;
                 std::vector<std::string_view> served{vllm};
                 if (vllm == "tp" && borrows) served.emplace_back(name(accessor::flashcomm2_odp));
                 s.add(std::string(vllm), detail::vllm_family(vllm, c), std::move(served), family_origin::vllm);
@@ -596,6 +598,7 @@ private:
             if (const std::optional<accessor> a = find_accessor(name)) return resolve(*a);
             if (const int k = entry_named(name); k >= 0) return target::at(k);
             for (std::string_view vllm : detail::vllm_creation_order) {
+                if (vllm == "dcp" && topology().decode_context_parallel_size == 1) continue;
                 if (vllm == name) {
                     return target::unbound("vLLM's groups are created here only with init_options::vllm_groups");
                 }
@@ -605,7 +608,7 @@ private:
                 if (own_name == name) return resolve(*find_accessor(module));
             }
             return target::unbound(detail::cat("no accessor, vLLM group or creation is called '", name,
-                                               "' (accessors: mc2, mlp_tp, otp, ...; vLLM's: world, tp, pp, dp, "
+                                               "' (accessors: mc2, mlp_tp, otp, ...; vLLM's: world, tp, dcp, pp, dp, "
                                                "pcp, ep; creations: see registry::creations())"),
                                    /*known=*/false);
         }

@@ -121,6 +121,17 @@ inline void check_world(const config& c, problems& out) {
     }
 }
 
+/// vLLM's rule (EngineArgs / ParallelConfig of the vLLM releases these
+/// vllm-ascend releases pair with): DCP reuses the TP ranks, splitting each
+/// TP group into tensor_parallel_size / decode_context_parallel_size groups.
+inline void check_dcp(const config& c, problems& out) {
+    if (c.tensor_parallel_size % c.decode_context_parallel_size != 0) {
+        out.push_back(
+            {"decode_context_parallel_size", cat("decode_context_parallel_size (", c.decode_context_parallel_size,
+                                                 ") must divide tensor_parallel_size (", c.tensor_parallel_size, ")")});
+    }
+}
+
 /// External data parallelism E = N / (D·P·C·T); valid once check_world passed.
 [[nodiscard]] constexpr int external_dp(const config& c) noexcept {
     return c.world_size /
@@ -257,6 +268,7 @@ inline void check_shard_weight(const config& c, problems& out) {
     detail::check_release_options(c, out);
     if (!out.empty()) return out;
     detail::check_world(c, out);
+    detail::check_dcp(c, out);
     if (!out.empty()) return out;
     detail::check_p_tp(c, out);
     detail::check_fine_grained(c, c.oproj_tensor_parallel_size, "oproj_tensor_parallel_size", out);

@@ -92,7 +92,7 @@ def init(
                      NCCL/HCCL groups (`store` is already prefixed for this group only); default:
                      ProcessGroupGloo on 127.0.0.1
     mode          -- "eager" (all in init), "lazy" or "checked_lazy" (on first get())
-    vllm_groups   -- also create vLLM's own groups (world, tp, pp, dp, pcp, ep) first
+    vllm_groups   -- also create vLLM's own groups (world, tp, dcp when > 1, pcp, pp, dp, ep) first
     engine_checks -- refuse what vllm-ascend refuses (ascend_config.py rules) with ConfigError
     tp_group      -- the engine's TP ProcessGroup, served for flashcomm2_odp when FlashComm2's
                      o_proj TP size is 1 (not with vllm_groups)

@@ -53,6 +53,19 @@ def test_json_round_trip_and_dicts():
         ranktopo.Config.from_json('{"world_size": 8, "world_size": 4}')
 
 
+def test_decode_context_parallel_size():
+    c = ranktopo.Config(world_size=8, tensor_parallel_size=8, decode_context_parallel_size=2)
+    assert c.decode_context_parallel_size == 2
+    assert json.loads(c.to_json())["decode_context_parallel_size"] == 2
+    assert ranktopo.Config.from_json(c.to_json()) == c
+    # At its default the option reads as 1 but is left out of the JSON and the fingerprint.
+    plain = ranktopo.Config(world_size=8, tensor_parallel_size=8)
+    assert plain.decode_context_parallel_size == 1 and "decode_context_parallel_size" not in plain.to_json()
+    assert ranktopo.make_plan(c).fingerprint != ranktopo.make_plan(plain).fingerprint
+    with pytest.raises(ranktopo.ConfigError, match=r"decode_context_parallel_size \(3\) must divide"):
+        ranktopo.make_plan(c.replace(decode_context_parallel_size=3))
+
+
 def test_types_and_unknown_keywords():
     with pytest.raises(TypeError, match="'tensor_parallel_size' must be an int, got str '2'"):
         ranktopo.Config(world_size=8, tensor_parallel_size="2")

@@ -108,3 +108,18 @@ ranktopo_cli_test(show_text_limit_points_to_json EXIT 2 ARGS show --family tp --
   --set tensor_parallel_size=16 --set data_parallel_size=4096 STDERR "'ranktopo show --format json' \\(no limit\\)")
 ranktopo_cli_test(dcp_must_divide_tp EXIT 2 ARGS plan -- serve m -tp 8 -dcp 3
   STDERR "decode_context_parallel_size \\(3, --decode-context-parallel-size\\) must divide tensor_parallel_size \\(8, --tensor-parallel-size\\)")
+# decode_context_parallel_size is a config option: vLLM's DCP group, its rule (divides TP), everywhere.
+ranktopo_cli_test(dcp_set_must_divide_tp EXIT 2 ARGS plan --set world_size=8 --set tensor_parallel_size=8
+  --set decode_context_parallel_size=3
+  STDERR "decode_context_parallel_size \\(3\\) must divide tensor_parallel_size \\(8\\)")
+ranktopo_cli_test(dcp_explain_group EXIT 0 ARGS explain --rank 3 -- serve m -tp 8 -dcp 2
+  STDOUT "\ndcp +1 +1 +dcp +2, 3\n")
+ranktopo_cli_test(dcp_plan_vllm_groups EXIT 0 ARGS plan --vllm-groups -- serve m -tp 8 -dcp 2
+  STDOUT "\\{\"name\":\"tp\",\"groups\":\\[\\[0,1,2,3,4,5,6,7\\]\\]\\},\\{\"name\":\"dcp\",\"groups\":\\[\\[0,1\\],\\[2,3\\],\\[4,5\\],\\[6,7\\]\\]\\}")
+ranktopo_cli_test(dcp_show_config EXIT 0 ARGS plan --show-config -- serve m -tp 8 -dcp 2
+  STDOUT "\ndecode_context_parallel_size +2 +--decode-context-parallel-size\n")
+ranktopo_cli_test(dcp_to_vllm EXIT 0 ARGS plan --to-vllm --set world_size=8 --set tensor_parallel_size=8
+  --set decode_context_parallel_size=4 STDOUT "vllm serve MODEL .*--decode-context-parallel-size 4")
+ranktopo_cli_test(dcp_show_family EXIT 0 ARGS show --family dcp --format json --set world_size=8
+  --set tensor_parallel_size=4 --set decode_context_parallel_size=2
+  STDOUT "\"groups\":\\[\\[0,1\\],\\[2,3\\],\\[4,5\\],\\[6,7\\]\\]")
