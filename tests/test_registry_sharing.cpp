@@ -50,7 +50,7 @@ std::vector<ranktopo::family> creation_families(const ranktopo::config& c, bool 
     std::vector<ranktopo::family> out;
     if (vllm_groups) {
         for (std::string_view v : ranktopo::detail::vllm_creation_order)
-            out.push_back(ranktopo::detail::vllm_family(v, c));
+            if (ranktopo::detail::vllm_creates(v, c)) out.push_back(ranktopo::detail::vllm_family(v, c));
     }
     for (const ranktopo::creation& made : ranktopo::make_plan(c).creations) out.push_back(made.groups);
     return out;
@@ -178,8 +178,7 @@ TEST_CASE(
 
                         // Destroyed once each, every handle after the last of its users in teardown order.
                         const ranktopo::plan p = ranktopo::make_plan(c);
-                        const std::size_t first_planned = vllm_groups ? ranktopo::detail::vllm_creation_order.size()
-                                                                      : 0;
+                        const std::size_t first_planned = made.size() - p.creations.size();  // vLLM's first
                         std::vector<std::size_t> teardown;
                         for (int d : p.destroy_order) teardown.push_back(first_planned + static_cast<std::size_t>(d));
                         for (std::size_t k = made.size(); k-- > 0;) {

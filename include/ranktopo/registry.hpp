@@ -222,6 +222,11 @@ namespace detail {
 /// dcp is created only when decode_context_parallel_size > 1.
 inline constexpr std::array<std::string_view, 7> vllm_creation_order{"world", "tp", "dcp", "pcp", "pp", "dp", "ep"};
 
+/// Whether the registry creates vLLM's group `name` for `c` (dcp only when > 1).
+[[nodiscard]] constexpr bool vllm_creates(std::string_view name, const config& c) noexcept {
+    return name != "dcp" || c.decode_context_parallel_size > 1;
+}
+
 [[nodiscard]] inline family vllm_family(std::string_view name, const config& c) {
     if (name == "world") return families::world(c);
     if (name == "tp") return families::tp(c);
@@ -352,7 +357,7 @@ public:
                                               agreement::detail::rank_list(with_tp), " passed one"));
             }
             for (std::string_view vllm : detail::vllm_creation_order) {
-                if (vllm == "dcp" && c.decode_context_parallel_size == 1) continue;
+                if (!detail::vllm_creates(vllm, c)) continue;
                 std::vector<std::string_view> served{vllm};
                 if (vllm == "tp" && borrows) served.emplace_back(name(accessor::flashcomm2_odp));
                 s.add(std::string(vllm), detail::vllm_family(vllm, c), std::move(served), family_origin::vllm);
@@ -598,7 +603,7 @@ private:
             if (const std::optional<accessor> a = find_accessor(name)) return resolve(*a);
             if (const int k = entry_named(name); k >= 0) return target::at(k);
             for (std::string_view vllm : detail::vllm_creation_order) {
-                if (vllm == "dcp" && topology().decode_context_parallel_size == 1) continue;
+                if (!detail::vllm_creates(vllm, topology())) continue;
                 if (vllm == name) {
                     return target::unbound("vLLM's groups are created here only with init_options::vllm_groups");
                 }
