@@ -253,11 +253,17 @@ private:
             int row_base = base;
             for (int i = 0; i < middle.extent; ++i, row_base += middle.stride) {
                 if constexpr (inner_extent > 0) {
-                    for (int j = 0; j < inner_extent; ++j)
-                        cursor[j] = static_cast<Int>(row_base + offsets[static_cast<std::size_t>(j)]);
+                    for (int j = 0; j < inner_extent; ++j) {
+                        const int member_rank = row_base +
+                                                offsets[static_cast<std::size_t>(j)];  // < world size: an int
+                        cursor[j] = static_cast<Int>(member_rank);
+                    }
                     cursor += inner_extent;
                 } else {
-                    for (int j = 0; j < inner.extent; ++j) cursor[j] = static_cast<Int>(row_base + j * inner.stride);
+                    for (int j = 0; j < inner.extent; ++j) {
+                        const int member_rank = row_base + j * inner.stride;
+                        cursor[j] = static_cast<Int>(member_rank);
+                    }
                     cursor += inner.extent;
                 }
             }

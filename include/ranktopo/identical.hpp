@@ -107,6 +107,7 @@ struct base_set {
     for (const std::vector<std::size_t>& same : identical_groups(all)) {
         if (all[same.front()].groups.group_size() < 2) continue;
         std::vector<std::string> names;
+        names.reserve(same.size());
         for (std::size_t i : same) names.push_back(all[i].name);
         out.push_back(std::move(names));
     }
