@@ -112,6 +112,8 @@ def run_cpp(snippets, args, work):
 
 
 def run_python(snippets, args, work):
+    if not snippets:  # none, or no module in this build (--python-path not given)
+        return True
     env = dict(os.environ, PYTHONPATH=args.python_path + os.pathsep + os.environ.get("PYTHONPATH", ""))
     ok = True
     for where, body in snippets:
