@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ranktopo html in a real browser: headless Chromium driven by Selenium.
+"""ranktopo html in a real browser: headless Chromium (Selenium) or Firefox (WebDriver BiDi).
 
 For several configs, writes the page with the tool, opens it from disk in one
 browser session and checks what a user sees against the tool's other
@@ -11,22 +11,21 @@ model path holding a script that shows as text and raises no dialog. Prints
 the interaction time at 1,024 ranks and the file size at 65,536 (figures, not
 pass/fail: speed is for benchmarks, docs/performance.md keeps them).
 
-Exits 77 (ctest's skip) with a notice when Chromium, its driver or Selenium is
-missing. Usage: check_html.py RANKTOPO_EXE WORK_DIR
+Exits 77 (ctest's skip) with a notice when the browser, its driver or the
+Python module to drive it is missing (browsers.py).
+Usage: check_html.py chromium|firefox RANKTOPO_EXE WORK_DIR
 """
 import json
 import os
-import shutil
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import zlib
 
+from browsers import BROWSERS, Unavailable
+
 SKIP = 77
-CHROMIUM = os.environ.get("RANKTOPO_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("RANKTOPO_CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver")
 
 XSS = "</script><script>alert(1)</script>"
 EXAMPLE_1024 = ["--example", "--set", "world_size=1024", "--set", "data_parallel_size=32", "--set",
@@ -105,34 +104,24 @@ def png_pixels(png):
 
 
 class Page:
-    def __init__(self, driver, path):
-        self.driver = driver
-        driver.get_log("browser")  # drop what earlier pages logged
-        driver.get_log("performance")
-        self.url = "file://" + os.path.abspath(path)
-        driver.get(self.url)
-        ready = driver.execute_script("return document.body.dataset.ready")
+    def __init__(self, browser, path):
+        self.browser = browser
+        browser.open("file://" + os.path.abspath(path))
+        ready = browser.js("return document.body.dataset.ready")
         assert ready == "true", "the page's script did not finish (body[data-ready] is %r)" % ready
 
     def js(self, script, *args):
-        return self.driver.execute_script(script, *args)
+        return self.browser.js(script, *args)
 
     def check_clean(self, name):
-        errors = [e for e in self.driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
-        assert not errors, "%s: console messages %s" % (name, errors)
-        requests = []
-        for entry in self.driver.get_log("performance"):
-            message = json.loads(entry["message"])["message"]
-            if message["method"] == "Network.requestWillBeSent":
-                params = message["params"]
-                # What this page asked for, besides itself (the browser's own pages are not it).
-                if params.get("documentURL") == self.url and params["request"]["url"] != self.url:
-                    requests.append(params["request"]["url"])
+        problems = self.browser.console_problems()
+        assert not problems, "%s: console messages %s" % (name, problems)
+        requests = self.browser.page_requests()
         assert not requests, "%s: network requests %s" % (name, requests)
 
     def choose_family(self, name):
-        from selenium.webdriver.support.ui import Select
-        Select(self.driver.find_element("id", "family")).select_by_value(name)
+        self.js("const s = document.getElementById('family'); s.value = arguments[0];"
+                "s.dispatchEvent(new Event('change'));", name)
 
     def highlighted(self):
         return sorted(self.js("return [...document.querySelectorAll('#grid td.member')].map(td => +td.dataset.r)"))
@@ -142,15 +131,12 @@ class Page:
 
 
 def select_rank(page, how, rank, previous):
-    from selenium.webdriver.common.keys import Keys
     if how == "click":
-        page.driver.find_element("css selector", 'td.c[data-r="%d"]' % rank).click()
+        page.browser.click('td.c[data-r="%d"]' % rank)
     elif how == "search":
-        box = page.driver.find_element("id", "rank-search")
-        box.clear()
-        box.send_keys(str(rank), Keys.ENTER)
+        page.browser.type_and_enter("rank-search", str(rank))
     else:  # a key press from the previous rank
-        page.driver.find_element("id", "grid").send_keys(Keys.ARROW_RIGHT)
+        page.browser.press_right("grid")
         rank = previous + 1
     assert page.selected() == [rank], "selecting %d by %s selected %s" % (rank, how, page.selected())
     return rank
@@ -238,9 +224,9 @@ else { const s = document.getElementById('family'); s.value = value; s.dispatchE
 const handled = performance.now() - t0;
 requestAnimationFrame(() => setTimeout(() => done([handled, performance.now() - t0]), 0));
 """
-    clicks = [page.driver.execute_async_script(script, "rank", r) for r in ranks]
+    clicks = [page.browser.js_async(script, "rank", r) for r in ranks]
     names = page.js("return [...document.querySelectorAll('#family option')].map(o => o.value)")
-    switches = [page.driver.execute_async_script(script, "family", n) for n in names]
+    switches = [page.browser.js_async(script, "family", n) for n in names]
     return clicks, switches
 
 
@@ -252,37 +238,21 @@ def describe_times(what, times):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4 or sys.argv[1] not in BROWSERS:
         sys.exit(__doc__)
-    exe, work = sys.argv[1], sys.argv[2]
-    if not os.access(CHROMIUM, os.X_OK):
-        skip("no Chromium at " + CHROMIUM)
-    if not os.access(CHROMEDRIVER, os.X_OK):
-        skip("no chromedriver at " + CHROMEDRIVER)
+    kind, exe, work = sys.argv[1:]
     try:
-        from selenium import webdriver
-        from selenium.common.exceptions import NoAlertPresentException
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        skip("no Selenium for " + sys.executable)
+        browser = BROWSERS[kind]()
+    except Unavailable as why:
+        print("SKIPPED: %s (install scripts/packages/browser.txt to run the browser tests)" % why)
+        sys.exit(SKIP)
     os.makedirs(work, exist_ok=True)
-
-    profile = tempfile.mkdtemp(prefix="ranktopo-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1400,1000", "--user-data-dir=" + profile]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_script_timeout(60)
-    driver.get("about:blank")
+    print("%s %s" % (kind, browser.version))
     try:
         for name, args, page_args, ranks, diff_args in CONFIGS:
             path = os.path.join(work, name + ".html")
             tool(exe, "html", *args, *page_args, "-o", path)
-            page = Page(driver, path)
+            page = Page(browser, path)
             previous = -1
             for how, rank in zip(["click", "search", "key"], ranks):
                 previous = select_rank(page, how, rank if how != "key" else previous + 1, previous)
@@ -294,20 +264,15 @@ def main():
                 shown = page.js("return document.getElementById('command').textContent")
                 assert XSS in shown, "%s: the model path is not shown as text: %r" % (name, shown)
                 assert page.js("return document.scripts.length") == 2, "%s: a script element was injected" % name
-                try:
-                    driver.switch_to.alert
-                    raise AssertionError("%s: a dialog was raised" % name)
-                except NoAlertPresentException:
-                    pass
+                assert not browser.dialog_raised(), "%s: a dialog was raised" % name
             if name == "example_1024":
                 clicks, switches = time_interactions(page, [0, 517, 1023, 256, 700, 33, 999, 128, 640, 3])
                 print("1024 ranks: " + describe_times("select a rank", clicks))
                 print("1024 ranks: " + describe_times("change family", switches))
                 print("(load average %.1f on %d cores)" % (os.getloadavg()[0], os.cpu_count()))
             # The whole window kept (a picture for the docs); the drawing checked (smaller: decoded in Python).
-            driver.save_screenshot(os.path.join(work, name + ".png"))
-            shot = driver.find_element("id", "canvas").screenshot_as_png
-            width, height, colours, coloured = png_pixels(shot)
+            browser.save_screenshot(os.path.join(work, name + ".png"))
+            width, height, colours, coloured = png_pixels(browser.element_png("canvas"))
             assert colours >= 8 and coloured > 0.02, "%s: the screenshot looks blank (%d colours, %.1f%% not white)" % (
                 name, colours, 100 * coloured)
             page.check_clean(name)
@@ -320,18 +285,17 @@ def main():
         tool(exe, "html", *big, "-o", path)
         size = os.path.getsize(path)
         assert size < 1 << 20, "65536 ranks: %d bytes, more than 1 MB" % size
-        page = Page(driver, path)
+        page = Page(browser, path)
         cells = page.js("return document.querySelectorAll('#grid td.c').length")
         assert 0 < cells <= 4096, "65536 ranks: %d cells" % cells
-        page.driver.find_element("css selector", 'td.c[data-r="4096"]').click()
+        browser.click('td.c[data-r="4096"]')
         assert page.js("return document.getElementById('rank-title').textContent") == "Rank 4096 of 65536"
         page.choose_family("tp")
         assert page.js("return document.querySelectorAll('#grid td.member').length") == 1
         page.check_clean("ranks_65536")
         print("65536 ranks: %d bytes (%.1f KB), %d cells" % (size, size / 1024, cells))
     finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        browser.quit()
 
 
 if __name__ == "__main__":
