@@ -9,7 +9,6 @@
 
 #include <fmt/color.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "command_table.hpp"
 #include "commands.hpp"
@@ -54,12 +53,6 @@ constexpr std::string_view diff_examples =
     "  ranktopo diff --from-version 0.17.0rc1 --to-version latest -- serve m -tp 8 -dp 2\n";
 
 constexpr int max_text_runs = 4;
-constexpr int max_listed_members = 4096;
-
-/// An option's value as JSON: a number, a boolean or a string.
-nlohmann::ordered_json option_json(const ranktopo::option_info& o, const std::string& text) {
-    return o.version != nullptr ? nlohmann::ordered_json(text) : nlohmann::ordered_json::parse(text);
-}
 
 /// Options whose values differ: "vllm_ascend_version 0.17.0rc1 -> 0.18.0".
 std::vector<std::pair<std::string, std::pair<std::string, std::string>>> option_changes(const ranktopo::config& a,
@@ -77,22 +70,6 @@ const ranktopo::family* groups_of(const std::vector<ranktopo::named_family>& all
     for (const ranktopo::named_family& f : all)
         if (f.name == name) return &f.groups;
     return nullptr;
-}
-
-nlohmann::ordered_json side_json(const ranktopo::communicator_side& s) {
-    return {{"communicator", s.communicator},
-            {"creation", s.creation},
-            {"accessors", s.accessors},
-            {"groups", s.group_count},
-            {"group_size", s.group_size}};
-}
-
-nlohmann::ordered_json members_json(const ranktopo::family& f, int rank) {
-    const ranktopo::location at = f.locate(rank);
-    const ranktopo::group_view members = f.group(at.group);
-    nlohmann::ordered_json j{{"group", at.group}, {"position", at.position}, {"size", members.size()}};
-    if (members.size() <= max_listed_members) j["members"] = members.to_vector();
-    return j;
 }
 
 bool is_dropped_option(const ranktopo::config_error& e) {
@@ -186,34 +163,7 @@ int diff_command(arguments args) {
     std::string out;
     const output_options& output = opts.output;
     if (output.format == output_format::json) {
-        nlohmann::ordered_json j;
-        j["identical"] = d.identical();
-        j["options"] = nlohmann::ordered_json::array();
-        for (const auto& [option, values] : changed_options) {
-            const ranktopo::option_info& o = *ranktopo::find_option(option);
-            j["options"].push_back(
-                {{"name", option}, {"before", option_json(o, values.first)}, {"after", option_json(o, values.second)}});
-        }
-        if (!dropped.empty()) j["dropped_options"] = dropped;
-        j["communicators"] = nlohmann::ordered_json::array();
-        for (const ranktopo::communicator_change& c : d.communicators) {
-            nlohmann::ordered_json e{{"name", c.name}, {"status", ranktopo::name(c.kind)}};
-            if (c.before) e["before"] = side_json(*c.before);
-            if (c.after) e["after"] = side_json(*c.after);
-            if (c.kind == ranktopo::change_kind::removed && !dropped.empty()) e["dropped_options"] = dropped;
-            if (c.before && c.after) {
-                e["ranks_changing_group"] = c.ranks_moved;
-                e["groups_reordered"] = c.reordered;
-                if (c.example_rank >= 0) {
-                    e["example"] = {{"rank", c.example_rank},
-                                    {"before", members_json(*groups_of(old_families, c.name), c.example_rank)},
-                                    {"after", members_json(*groups_of(new_families, c.name), c.example_rank)}};
-                }
-            }
-            j["communicators"].push_back(std::move(e));
-        }
-        j["destroy_order_changed"] = d.destroy_order_changed;
-        out = j.dump() + '\n';
+        out = ranktopo::diff_to_json(before_config, after_config, dropped) + '\n';
     } else {
         const bool color = output.colored();
         std::string options_line;

@@ -8,11 +8,11 @@
 
 #include <fmt/color.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "command_table.hpp"
 #include "commands.hpp"
 #include "grid.hpp"
+#include "ranktopo/io.hpp"
 #include "ranktopo/lint.hpp"
 
 namespace ranktopo_cli {
@@ -43,39 +43,6 @@ constexpr std::string_view lint_examples =
     "  ranktopo lint --set world_size=32 --set data_parallel_size=4 --set pipeline_parallel_size=2 \\\n"
     "                --set tensor_parallel_size=4 --ranks-per-node 8\n"
     "  ranktopo lint --config topology.json --format json || echo 'see warnings'\n";
-
-nlohmann::ordered_json to_json(const ranktopo::lint_report& r) {
-    const rank_grid grid(r.topology);
-    nlohmann::ordered_json j;
-    j["world_size"] = r.topology.world_size;
-    j["sizes"] = {{"E", grid.E}, {"D", grid.D}, {"P", grid.P}, {"C", grid.C}, {"T", grid.T}};
-    j["ranks_per_node"] = r.ranks_per_node > 0 ? nlohmann::ordered_json(r.ranks_per_node) : nlohmann::ordered_json();
-    j["families"] = nlohmann::ordered_json::array();
-    for (const ranktopo::family_check& f : r.families) {
-        nlohmann::ordered_json e;
-        e["name"] = f.name;
-        e["group_count"] = f.group_count;
-        e["group_size"] = f.group_size;
-        nlohmann::ordered_json axes;
-        for (std::size_t a = 0; a < ranktopo::axis_letters.size(); ++a) {
-            axes[std::string(1, ranktopo::axis_letters[a])] = f.axes.varying_in(static_cast<int>(a));
-        }
-        e["groups_varying"] = axes;
-        e["groups_crossing_nodes"] = f.groups_crossing_nodes >= 0 ? nlohmann::ordered_json(f.groups_crossing_nodes)
-                                                                  : nlohmann::ordered_json();
-        j["families"].push_back(e);
-    }
-    const auto findings = [](const std::vector<ranktopo::lint_finding>& list) {
-        nlohmann::ordered_json out = nlohmann::ordered_json::array();
-        for (const ranktopo::lint_finding& w : list) {
-            out.push_back({{"kind", ranktopo::name(w.kind)}, {"families", w.families}, {"message", w.message}});
-        }
-        return out;
-    };
-    j["warnings"] = findings(r.warnings);
-    j["notes"] = findings(r.notes);
-    return j;
-}
 
 std::string to_text(const ranktopo::lint_report& r, bool color) {
     const ranktopo::config& c = r.topology;
@@ -179,7 +146,7 @@ int lint_command(arguments args) {
     const output_options& output = opts.output;
     const int ranks_per_node = opts.ranks_per_node;
     const ranktopo::lint_report report = ranktopo::lint(input.load(), ranks_per_node, allowed);
-    opts.write(output.format == output_format::json ? to_json(report).dump() + '\n'
+    opts.write(output.format == output_format::json ? ranktopo::lint_to_json(report) + '\n'
                                                     : to_text(report, output.colored()));
     return report.warnings.empty() ? exit_ok : exit_warnings;
 }

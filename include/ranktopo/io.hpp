@@ -8,8 +8,10 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ranktopo/config.hpp"
+#include "ranktopo/lint.hpp"
 #include "ranktopo/plan.hpp"
 
 namespace ranktopo {
@@ -34,5 +36,19 @@ void write_plan_json(std::ostream& out, const plan& p);
 /// As write_plan_json, then vLLM's own groups (world, tp, pp, dp, pcp, ep)
 /// under "vllm_groups": [{"name", "groups"}, ...], streamed the same way.
 void write_plan_json_with_vllm_groups(std::ostream& out, const plan& p);
+
+/// `ranktopo diff --format json` of the two configs' plans: {"identical",
+/// "options": [{"name", "before", "after"}], "communicators": [{"name",
+/// "status", "before", "after", "ranks_changing_group", "groups_reordered",
+/// "example"}], "destroy_order_changed"}. `dropped_options` names options the
+/// after-side's release does not have: listed, and on each removed communicator.
+/// Throws config_error as make_plan() does.
+[[nodiscard]] std::string diff_to_json(const config& before, const config& after,
+                                       const std::vector<std::string>& dropped_options = {});
+
+/// `ranktopo lint --format json`: {"world_size", "sizes", "ranks_per_node",
+/// "families": [{"name", "group_count", "group_size", "groups_varying",
+/// "groups_crossing_nodes"}], "warnings", "notes"}.
+[[nodiscard]] std::string lint_to_json(const lint_report& report);
 
 }  // namespace ranktopo

@@ -13,7 +13,6 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
-#include <nlohmann/json.hpp>
 
 #include "ranktopo/agreement.hpp"
 #include "ranktopo/deployment.hpp"
@@ -31,7 +30,6 @@
 #include "translate_errors.hpp"
 
 namespace py = pybind11;
-using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -97,106 +95,14 @@ std::string plan_json(const ranktopo::plan& p) {
 
 // --- diff and lint: the tool's --format json documents ----------------------
 
-json option_json(const ranktopo::option_info& o, const std::string& text) {
-    return o.version != nullptr ? json(text) : json::parse(text);
-}
-
-const ranktopo::family* groups_of(const std::vector<ranktopo::named_family>& all, const std::string& name) {
-    for (const ranktopo::named_family& f : all)
-        if (f.name == name) return &f.groups;
-    return nullptr;
-}
-
-json side_json(const ranktopo::communicator_side& s) {
-    return {{"communicator", s.communicator},
-            {"creation", s.creation},
-            {"accessors", s.accessors},
-            {"groups", s.group_count},
-            {"group_size", s.group_size}};
-}
-
-json members_json(const ranktopo::family& f, int rank) {
-    constexpr int max_listed_members = 4096;  // as the tool
-    if (rank >= f.world_size()) return nullptr;
-    const ranktopo::location at = f.locate(rank);
-    const ranktopo::group_view members = f.group(at.group);
-    json j{{"group", at.group}, {"position", at.position}, {"size", members.size()}};
-    if (members.size() <= max_listed_members) j["members"] = members.to_vector();
-    return j;
-}
-
 /// `ranktopo diff --format json` of two configs' plans.
 std::string diff_json(const std::string& before_json, const std::string& after_json) {
-    const ranktopo::config a = ranktopo::parse_config(before_json);
-    const ranktopo::config b = ranktopo::parse_config(after_json);
-    const ranktopo::plan before = ranktopo::make_plan(a);
-    const ranktopo::plan after = ranktopo::make_plan(b);
-    const ranktopo::plan_diff d = ranktopo::diff(before, after);
-    const std::vector<ranktopo::named_family> old_families = ranktopo::enabled_families(before);
-    const std::vector<ranktopo::named_family> new_families = ranktopo::enabled_families(after);
-    json j;
-    j["identical"] = d.identical();
-    j["options"] = json::array();
-    for (const ranktopo::option_info& o : ranktopo::options) {
-        const std::string x = ranktopo::option_text(a, o);
-        const std::string y = ranktopo::option_text(b, o);
-        if (x != y)
-            j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
-    }
-    j["communicators"] = json::array();
-    for (const ranktopo::communicator_change& c : d.communicators) {
-        json e{{"name", c.name}, {"status", ranktopo::name(c.kind)}};
-        if (c.before) e["before"] = side_json(*c.before);
-        if (c.after) e["after"] = side_json(*c.after);
-        if (c.before && c.after) {
-            e["ranks_changing_group"] = c.ranks_moved;
-            e["groups_reordered"] = c.reordered;
-            if (c.example_rank >= 0) {
-                e["example"] = {{"rank", c.example_rank},
-                                {"before", members_json(*groups_of(old_families, c.name), c.example_rank)},
-                                {"after", members_json(*groups_of(new_families, c.name), c.example_rank)}};
-            }
-        }
-        j["communicators"].push_back(std::move(e));
-    }
-    j["destroy_order_changed"] = d.destroy_order_changed;
-    return j.dump();
+    return ranktopo::diff_to_json(ranktopo::parse_config(before_json), ranktopo::parse_config(after_json));
 }
 
 /// `ranktopo lint --format json`.
 std::string lint_json(const std::string& config_json, int ranks_per_node) {
-    const ranktopo::lint_report r = ranktopo::lint(ranktopo::parse_config(config_json), ranks_per_node);
-    const ranktopo::config& c = r.topology;
-    json j;
-    j["world_size"] = c.world_size;
-    j["sizes"] = {{"E", ranktopo::detail::external_dp(c)},
-                  {"D", c.data_parallel_size},
-                  {"P", c.pipeline_parallel_size},
-                  {"C", c.prefill_context_parallel_size},
-                  {"T", c.tensor_parallel_size}};
-    j["ranks_per_node"] = r.ranks_per_node > 0 ? json(r.ranks_per_node) : json();
-    j["families"] = json::array();
-    for (const ranktopo::family_check& f : r.families) {
-        json e;
-        e["name"] = f.name;
-        e["group_count"] = f.group_count;
-        e["group_size"] = f.group_size;
-        json axes;
-        for (std::size_t x = 0; x < ranktopo::axis_letters.size(); ++x)
-            axes[std::string(1, ranktopo::axis_letters[x])] = f.axes.varying_in(static_cast<int>(x));
-        e["groups_varying"] = axes;
-        e["groups_crossing_nodes"] = f.groups_crossing_nodes >= 0 ? json(f.groups_crossing_nodes) : json();
-        j["families"].push_back(e);
-    }
-    const auto findings = [](const std::vector<ranktopo::lint_finding>& list) {
-        json out = json::array();
-        for (const ranktopo::lint_finding& w : list)
-            out.push_back({{"kind", ranktopo::name(w.kind)}, {"families", w.families}, {"message", w.message}});
-        return out;
-    };
-    j["warnings"] = findings(r.warnings);
-    j["notes"] = findings(r.notes);
-    return j.dump();
+    return ranktopo::lint_to_json(ranktopo::lint(ranktopo::parse_config(config_json), ranks_per_node));
 }
 
 // --- creations --------------------------------------------------------------
