@@ -26,6 +26,7 @@
 #include "ranktopo/io.hpp"
 #include "ranktopo/named_families.hpp"
 #include "ranktopo/validate.hpp"
+#include "quick_require.hpp"
 
 #ifndef RANKTOPO_GOLDEN_RELEASES_DIR
 #error "CMake passes RANKTOPO_GOLDEN_RELEASES_DIR"
@@ -145,7 +146,7 @@ TEST_CASE("cost: every release's device groups and memory follow its own reuse r
                     const std::string expected = model_line(all, c, rank, r.index() >= registry_from,
                                                             r.index() >= name_from, buffsize);
                     const std::string actual = library_line(ranktopo::cost(p, rank, {buffsize}));
-                    REQUIRE(actual == expected);
+                    RANKTOPO_REQUIRE_QUIETLY(actual == expected, "rank " << rank << ", HCCL_BUFFSIZE " << buffsize);
                     shared_seen += expected.find("->") != std::string::npos ? 1U : 0U;
                     ++ranks_checked;
                 }
