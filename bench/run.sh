@@ -15,7 +15,10 @@ log="$build_dir/bench.log"
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRANKTOPO_BUILD_BENCHMARKS=ON \
   -DRANKTOPO_BUILD_TESTS=OFF -DRANKTOPO_BUILD_EXAMPLES=ON -DRANKTOPO_WARNINGS_AS_ERRORS=OFF > /dev/null
-cmake --build "$build_dir" -j2
+# Only what this script runs (the torch, model and Python benchmarks have scripts of their own).
+targets=(ranktopo_bench)
+if grep -q '^build bench/ranktopo_bench_mpi:' "$build_dir/build.ninja"; then targets+=(ranktopo_bench_mpi); fi
+cmake --build "$build_dir" -j2 --target "${targets[@]}"
 
 {
   echo "# ranktopo benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

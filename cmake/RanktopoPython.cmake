@@ -6,7 +6,10 @@
 # sanitized extension does not load into an unsanitized interpreter).
 
 set(RANKTOPO_PYTHON_BUILT OFF)  # ON below once the module's targets exist
-option(RANKTOPO_BUILD_PYTHON "Build the Python module (pybind11) when Python's development files are found" ON)
+# Off by default under add_subdirectory / FetchContent: an engine that takes
+# ranktopo's C++ library does not want a Python extension built with it.
+option(RANKTOPO_BUILD_PYTHON "Build the Python module (pybind11) when Python's development files are found"
+       ${RANKTOPO_IS_TOP_LEVEL})
 if(NOT RANKTOPO_BUILD_PYTHON)
   return()
 endif()
