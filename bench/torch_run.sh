@@ -6,8 +6,10 @@
 # FileStore); each creation's share at 16; then the calls per rank counted
 # from config A's plan up to 2^20 ranks; the creation model checked against
 # counted store calls and constructions at 4, 8 and 16, and its scale table.
-# IDENTICAL=1 adds the column of ranktopo::torch sharing every identical
-# group (RANKTOPO_BENCH_SHARING=identical_any), one more run per row.
+# IDENTICAL=1 adds two columns, one more run each per row: ranktopo::torch
+# sharing identical groups with vllm-ascend's key (RANKTOPO_BENCH_SHARING=identical:
+# HCCL buffer size and reuse domain) and sharing every identical group
+# (identical_any).
 # Usage, from anywhere:  bench/torch_run.sh
 # BUILD_DIR (default build-bench-torch) overrides the build directory.
 set -euo pipefail
@@ -28,25 +30,28 @@ echo "# config B: ranktopo plan --example (16 ranks: T = 4, D = 2, P = 2, most f
 echo
 
 # measure <label> <processes> <plan.json> <ranktopo_bench_torch arguments...>: appends one
-# table row to rows (with RANKTOPO_BENCH_SHARING=identical_any beside when IDENTICAL=1); leaves
+# table row to rows (with RANKTOPO_BENCH_SHARING=identical and identical_any beside when
+# IDENTICAL=1); leaves
 # each creation's slowest-rank times in vllm_each and ours_each, and each rank's counted store
 # calls and constructions in ours_store and ours_made.
 rows=""
 measure() {
-  local label=$1 n=$2 plan=$3 shared_ms=""
+  local label=$1 n=$2 plan=$3 keyed_ms="" shared_ms=""
   shift 3
   { read -r _ _ creations groups vllm_ms vllm_calls; read -r -a vllm_each; } \
     < <("$python" bench/torch_vllm.py "$n" "$plan")
   { read -r _ _ _ _ ours_ms ours_calls; read -r -a ours_each; read -r _ ours_store; read -r _ ours_made; } \
     < <(RANKTOPO_BENCH_SHARING=none "$build_dir/bench/ranktopo_bench_torch" "$n" "$@")
   if [[ "${IDENTICAL:-0}" == 1 ]]; then
+    { read -r _ _ _ _ keyed_ms _; } \
+      < <(RANKTOPO_BENCH_SHARING=identical "$build_dir/bench/ranktopo_bench_torch" "$n" "$@")
     { read -r _ _ _ _ shared_ms _; } \
       < <(RANKTOPO_BENCH_SHARING=identical_any "$build_dir/bench/ranktopo_bench_torch" "$n" "$@")
   fi
   rows+="$(awk -v l="$label" -v n="$n" -v c="$creations" -v g="$groups" -v v="$vllm_ms" -v o="$ours_ms" \
-    -v vc="$vllm_calls" -v oc="$ours_calls" -v s="$shared_ms" \
-    'BEGIN { printf "| %s | %d | %d | %d | %.0f | %.0f | %s | %d | %d | %.1fx |", l, n, c, g, v, o,
-             s == "" ? "-" : sprintf("%.0f", s), vc, oc, v / o }')"$'\n'
+    -v vc="$vllm_calls" -v oc="$ours_calls" -v k="$keyed_ms" -v s="$shared_ms" \
+    'BEGIN { printf "| %s | %d | %d | %d | %.0f | %.0f | %s | %s | %d | %d | %.1fx |", l, n, c, g, v, o,
+             k == "" ? "-" : sprintf("%.0f", k), s == "" ? "-" : sprintf("%.0f", s), vc, oc, v / o }')"$'\n'
 }
 
 # check_model <processes> <sharing> <counted store calls> <counted constructions> [<vLLM store calls less polls> <polls>]:
@@ -97,8 +102,8 @@ a_table=$(per_creation "$build_dir/plan_16.json")
 "$build_dir/examples/ranktopo" plan --example > "$build_dir/plan_example.json"
 measure B 16 "$build_dir/plan_example.json" --example
 b_table=$(per_creation "$build_dir/plan_example.json")
-echo "| config | processes | creations | groups | vLLM way ms | ranktopo::torch ms | ranktopo::torch identical ms | vLLM calls per rank | ranktopo calls per rank | speed-up |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| config | processes | creations | groups | vLLM way ms | ranktopo::torch ms | identical, vllm-ascend's key ms | identical_any ms | vLLM calls per rank | ranktopo calls per rank | speed-up |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s' "$rows"
 echo
 echo "The creation model (bench/creation_model.hpp) against the store calls and constructions counted per rank, config A:"
