@@ -14,14 +14,14 @@
 namespace ranktopo {
 namespace {
 
-using json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;
 
 // A group beyond this many members is described by its size only.
 constexpr int max_listed_members = 4096;
 
 /// An option's value as JSON: a number, a boolean or a string.
-json option_json(const option_info& o, const std::string& text) {
-    return o.version != nullptr ? json(text) : json::parse(text);
+ordered_json option_json(const option_info& o, const std::string& text) {
+    return o.version != nullptr ? ordered_json(text) : ordered_json::parse(text);
 }
 
 const family& groups_of(const std::vector<named_family>& all, const std::string& name) {
@@ -30,7 +30,7 @@ const family& groups_of(const std::vector<named_family>& all, const std::string&
     throw error("ranktopo::diff_to_json: no family " + name + " in the plan");
 }
 
-json side_json(const communicator_side& s) {
+ordered_json side_json(const communicator_side& s) {
     return {{"communicator", s.communicator},
             {"creation", s.creation},
             {"accessors", s.accessors},
@@ -38,10 +38,10 @@ json side_json(const communicator_side& s) {
             {"group_size", s.group_size}};
 }
 
-json members_json(const family& f, int rank) {
+ordered_json members_json(const family& f, int rank) {
     const location at = f.locate(rank);
     const group_view members = f.group(at.group);
-    json j{{"group", at.group}, {"position", at.position}, {"size", members.size()}};
+    ordered_json j{{"group", at.group}, {"position", at.position}, {"size", members.size()}};
     if (members.size() <= max_listed_members) j["members"] = members.to_vector();
     return j;
 }
@@ -54,18 +54,18 @@ std::string diff_to_json(const config& before, const config& after, const std::v
     const plan_diff d = diff(old_plan, new_plan);
     const std::vector<named_family> old_families = enabled_families(old_plan);
     const std::vector<named_family> new_families = enabled_families(new_plan);
-    json j;
+    ordered_json j;
     j["identical"] = d.identical();
-    j["options"] = json::array();
+    j["options"] = ordered_json::array();
     for (const option_info& o : options) {
         const std::string x = option_text(before, o);
         const std::string y = option_text(after, o);
         if (x != y) j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
     }
     if (!dropped_options.empty()) j["dropped_options"] = dropped_options;
-    j["communicators"] = json::array();
+    j["communicators"] = ordered_json::array();
     for (const communicator_change& c : d.communicators) {
-        json e{{"name", c.name}, {"status", name(c.kind)}};
+        ordered_json e{{"name", c.name}, {"status", name(c.kind)}};
         if (c.before) e["before"] = side_json(*c.before);
         if (c.after) e["after"] = side_json(*c.after);
         if (c.kind == change_kind::removed && !dropped_options.empty()) e["dropped_options"] = dropped_options;
@@ -86,17 +86,17 @@ std::string diff_to_json(const config& before, const config& after, const std::v
 
 std::string lint_to_json(const lint_report& report) {
     const config& c = report.topology;
-    json j;
+    ordered_json j;
     j["world_size"] = c.world_size;
     j["sizes"] = {{"E", detail::external_dp(c)},
                   {"D", c.data_parallel_size},
                   {"P", c.pipeline_parallel_size},
                   {"C", c.prefill_context_parallel_size},
                   {"T", c.tensor_parallel_size}};
-    j["ranks_per_node"] = report.ranks_per_node > 0 ? json(report.ranks_per_node) : json();
-    j["families"] = json::array();
+    j["ranks_per_node"] = report.ranks_per_node > 0 ? ordered_json(report.ranks_per_node) : ordered_json();
+    j["families"] = ordered_json::array();
     for (const family_check& f : report.families) {
-        json axes;
+        ordered_json axes;
         for (std::size_t a = 0; a < axis_letters.size(); ++a)
             axes[std::string(1, axis_letters[a])] = f.axes.varying_in(static_cast<int>(a));
         j["families"].push_back({{"name", f.name},
@@ -104,11 +104,11 @@ std::string lint_to_json(const lint_report& report) {
                                  {"group_size", f.group_size},
                                  {"groups_varying", axes},
                                  {"groups_crossing_nodes", f.groups_crossing_nodes >= 0
-                                                               ? json(f.groups_crossing_nodes)
-                                                               : json()}});
+                                                               ? ordered_json(f.groups_crossing_nodes)
+                                                               : ordered_json()}});
     }
     const auto findings = [](const std::vector<lint_finding>& list) {
-        json out = json::array();
+        ordered_json out = ordered_json::array();
         for (const lint_finding& w : list)
             out.push_back({{"kind", name(w.kind)}, {"families", w.families}, {"message", w.message}});
         return out;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ranktopo/family.hpp"
+#include "ranktopo/io.hpp"
 
 #ifndef RANKTOPO_GOLDEN_FILE
 #error "CMake passes RANKTOPO_GOLDEN_FILE, the path of vllm_ascend_239683c.json"
@@ -25,6 +26,18 @@ inline nlohmann::json load_golden_fixtures() {
     nlohmann::json golden = nlohmann::json::parse(in);
     return golden.at("fixtures");
 }
+
+/// The configs of the fixtures the reference serves (expect "groups").
+inline std::vector<ranktopo::config> served_golden_configs() {
+    std::vector<ranktopo::config> out;
+    for (const nlohmann::json& fixture : load_golden_fixtures()) {
+        if (fixture["expect"] == "groups") out.push_back(ranktopo::parse_config(fixture["config"].dump()));
+    }
+    return out;
+}
+
+/// A handle the recording backend never issues: the engine's own TP group, borrowed.
+inline constexpr int engine_tp_handle = -7;
 
 /// Where the reference puts each rank in one creation's groups, by rank;
 /// {-1, -1} for a rank in no group.

@@ -18,7 +18,7 @@ namespace {
 
 using ranktopo_test::agreeing_recording_backend;
 using ranktopo_test::thread_world;
-using registry = ranktopo::registry<agreeing_recording_backend>;
+using agreeing_registry = ranktopo::registry<agreeing_recording_backend>;
 
 ranktopo::config base(int n) {
     ranktopo::config c;
@@ -53,7 +53,7 @@ std::vector<outcome> init_all(
         agreeing_recording_backend backend(world, rank);
         outcome& mine = out[static_cast<std::size_t>(rank)];
         try {
-            registry r(mode);
+            agreeing_registry r(mode);
             r.init(config_of(rank), backend, rank_passed(rank), setup_of(rank), 0);
         } catch (const ranktopo::agreement_error& e) {
             mine = {"agreement", e.option(), e.what()};
@@ -199,7 +199,7 @@ TEST_CASE("agreement: init settings and registry state are compared too", "[regi
         std::vector<std::string> whats(2);
         world.run([&](int rank) {
             agreeing_recording_backend backend(world, rank);
-            registry r(rank == 0 ? ranktopo::creation_mode::lazy : ranktopo::creation_mode::eager);
+            agreeing_registry r(rank == 0 ? ranktopo::creation_mode::lazy : ranktopo::creation_mode::eager);
             try {
                 r.init(base(2), backend, rank);
             } catch (const ranktopo::agreement_error& e) {
@@ -224,7 +224,7 @@ TEST_CASE("agreement: init settings and registry state are compared too", "[regi
             thread_world alone(1);
             agreeing_recording_backend first(alone, 0);
             agreeing_recording_backend backend(world, rank);
-            registry r;
+            agreeing_registry r;
             ranktopo::config single;
             single.world_size = 1;
             if (rank == 0) r.init(single, first, 0);
@@ -247,7 +247,7 @@ TEST_CASE("agreement: a borrowed TP handle missing on one rank is refused on eve
         agreeing_recording_backend backend(world, rank);
         ranktopo::config c = base(4);
         c.flashcomm2_enabled = true;  // o_proj TP size 1: borrows the engine's TP
-        registry r;
+        agreeing_registry r;
         try {
             r.init(c, backend, rank, rank == 2 ? std::nullopt : std::optional<int>(0));
         } catch (const ranktopo::state_error& e) {
@@ -266,7 +266,7 @@ TEST_CASE("agreement: checked_lazy turns a wrong get() order into the same error
     std::vector<int> gathers(4);
     world.run([&](int rank) {
         agreeing_recording_backend backend(world, rank);
-        registry r(ranktopo::creation_mode::checked_lazy);
+        agreeing_registry r(ranktopo::creation_mode::checked_lazy);
         r.init(base(4), backend, rank);
         try {
             (void)r.get(rank == 1 ? ranktopo::accessor::mlp_tp : ranktopo::accessor::mc2);

@@ -22,7 +22,7 @@ using ranktopo::recording_backend;
 using event = recording_backend::event;
 using registry = ranktopo::registry<recording_backend>;
 
-constexpr int engine_tp_handle = -7;  // never issued by the recording backend
+using ranktopo_test::engine_tp_handle;
 
 std::vector<event> of_kind(const std::vector<event>& events, event::kind what) {
     std::vector<event> out;
@@ -50,14 +50,6 @@ ranktopo::config many_creations() {
     c.dynamic_eplb = true;
     c.multistream_overlap_gate = true;
     return c;
-}
-
-std::vector<ranktopo::config> golden_plans() {
-    std::vector<ranktopo::config> out;
-    for (const nlohmann::json& fixture : ranktopo_test::load_golden_fixtures()) {
-        if (fixture["expect"] == "groups") out.push_back(ranktopo::parse_config(fixture["config"].dump()));
-    }
-    return out;
 }
 
 }  // namespace
@@ -152,7 +144,7 @@ TEST_CASE("registry: every golden fixture, every rank, over the recording backen
 }
 
 TEST_CASE("registry: a creation failing at every index of every golden plan is rolled back", "[registry][faults]") {
-    for (const ranktopo::config& c : golden_plans()) {
+    for (const ranktopo::config& c : ranktopo_test::served_golden_configs()) {
         INFO("config " << ranktopo::to_json(c));
         const ranktopo::plan p = ranktopo::make_plan(c);
         const int rank = c.world_size - 1;

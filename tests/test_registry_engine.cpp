@@ -32,7 +32,7 @@ struct naming_backend {
 
     void destroy(const std::string& handle) { destroyed.push_back(handle); }
 };
-using registry = ranktopo::registry<naming_backend>;
+using naming_registry = ranktopo::registry<naming_backend>;
 
 /// 8 ranks, T = 2, D = 4: o_proj and MLP TP both 2 (one shared creation), lm_head 4.
 ranktopo::config shared_sizes() {
@@ -59,7 +59,7 @@ TEST_CASE("registry engine: vLLM's groups are opt-in creations, first, torn down
     c.flashcomm2_enabled = true;  // o_proj TP size 1: odp is vLLM's TP group
     c.oproj_tensor_parallel_size = 0;
     naming_backend backend;
-    registry r;
+    naming_registry r;
     r.init(c, backend, 5, ranktopo::init_options{true, false});
     CHECK(backend.created ==
           std::vector<std::string>{"world", "tp", "pcp", "pp", "dp", "ep", "mc2", "lmheadtp", "mlptp"});
@@ -68,7 +68,7 @@ TEST_CASE("registry engine: vLLM's groups are opt-in creations, first, torn down
     CHECK(r.get("dp").members.to_vector() == std::vector<int>{1, 3, 5, 7});
     CHECK(r.get("world").members.size() == 8);
     // flashcomm2_odp is served by the registry's own tp: owned, not borrowed.
-    const registry::group odp = r.get(accessor::flashcomm2_odp);
+    const naming_registry::group odp = r.get(accessor::flashcomm2_odp);
     CHECK_FALSE(odp.borrowed());
     CHECK(odp.handle == "tp");
     CHECK(backend.served[1] == std::vector<std::string>{"tp", "flashcomm2_odp"});
@@ -80,30 +80,30 @@ TEST_CASE("registry engine: vLLM's groups are opt-in creations, first, torn down
     ranktopo::config with_dcp = c;
     with_dcp.decode_context_parallel_size = 2;
     naming_backend dcp_backend;
-    registry d;
+    naming_registry d;
     d.init(with_dcp, dcp_backend, 5, ranktopo::init_options{true, false});
     CHECK(dcp_backend.created ==
           std::vector<std::string>{"world", "tp", "dcp", "pcp", "pp", "dp", "ep", "mc2", "lmheadtp", "mlptp"});
     CHECK(d.get("dcp").members.to_vector() == std::vector<int>{4, 5});
     naming_backend no_dcp_backend;
-    registry no_dcp;  // decode_context_parallel_size 1: no dcp creation, and none to get
+    naming_registry no_dcp;  // decode_context_parallel_size 1: no dcp creation, and none to get
     no_dcp.init(c, no_dcp_backend, 5, ranktopo::init_options{true, false});
     CHECK_THROWS_WITH(no_dcp.get("dcp"), Catch::Contains("no accessor, vLLM group or creation is called 'dcp'"));
 
     // Without the option, vLLM's groups are not here, and say how to get them.
-    registry plain;
+    naming_registry plain;
     plain.init(c, backend, 5, std::string("engine tp"));
     CHECK_THROWS_WITH(plain.get("tp"), Catch::Contains("only with init_options::vllm_groups"));
     CHECK(plain.get(accessor::flashcomm2_odp).borrowed());
     // Both an engine TP handle and vllm_groups: refused.
-    registry both;
+    naming_registry both;
     CHECK_THROWS_WITH(both.init(c, backend, 5, ranktopo::init_options{true, false}, std::string("engine tp")),
                       Catch::Contains("no engine TP handle may be passed, but rank 5 passed one"));
 }
 
 TEST_CASE("registry engine: try_get, lookup by creation name, sharing shown", "[registry][engine]") {
     naming_backend backend;
-    registry r;
+    naming_registry r;
     CHECK_THROWS_AS(r.try_get(accessor::mc2), ranktopo::state_error);  // not initialized: a caller's error
     r.init(shared_sizes(), backend, 3);
     CHECK_FALSE(r.try_get(accessor::dynamic_eplb).has_value());
@@ -146,7 +146,7 @@ TEST_CASE("registry engine: p_tp by its creation name, the borrowed accessor lis
     c.is_kv_producer = true;
     c.flashcomm2_enabled = true;
     naming_backend backend;
-    registry r(ranktopo::creation_mode::lazy);
+    naming_registry r(ranktopo::creation_mode::lazy);
     r.init(c, backend, 6, std::string("engine tp"));
     CHECK(backend.created.empty());
     const std::string p_tp = r.creations().front().name;
@@ -165,7 +165,7 @@ TEST_CASE("registry engine: init_options applies engine_checks and names the rul
     c.flashcomm2_enabled = true;  // with oproj_tensor_parallel_size: vllm-ascend refuses it
     c.flashcomm2_oproj_tensor_parallel_size = 1;
     naming_backend backend;
-    registry r;
+    naming_registry r;
     CHECK_THROWS_AS(r.init(c, backend, 0, ranktopo::init_options{}), ranktopo::config_error);
     CHECK_THROWS_WITH(r.init(c, backend, 0, ranktopo::init_options{}),
                       "ranktopo::registry::init: vllm-ascend refuses this config (init_options::engine_checks): "

@@ -26,17 +26,9 @@ using ranktopo::sharing_policy;
 using event = recording_backend::event;
 using registry = ranktopo::registry<recording_backend>;
 
-constexpr int engine_tp_handle = -7;  // never issued by the recording backend
+using ranktopo_test::engine_tp_handle;
 constexpr std::array<sharing_policy, 3> policies{sharing_policy::none, sharing_policy::release,
                                                  sharing_policy::identical};
-
-std::vector<ranktopo::config> golden_plans() {
-    std::vector<ranktopo::config> out;
-    for (const nlohmann::json& fixture : ranktopo_test::load_golden_fixtures()) {
-        if (fixture["expect"] == "groups") out.push_back(ranktopo::parse_config(fixture["config"].dump()));
-    }
-    return out;
-}
 
 /// A family's groups, enumerated, in a canonical order.
 std::vector<std::vector<int>> enumerated(const ranktopo::family& f) {
@@ -123,7 +115,7 @@ TEST_CASE(
     "registry sharing: every golden plan, every policy: each handle made and destroyed once, the right ones shared",
     "[registry][sharing][golden]") {
     std::map<sharing_policy, std::size_t> shared_somewhere;
-    for (const ranktopo::config& golden : golden_plans()) {
+    for (const ranktopo::config& golden : ranktopo_test::served_golden_configs()) {
         for (const ranktopo::config& c : with_reuse_releases(golden)) {
             INFO("config " << ranktopo::to_json(c));
             for (const sharing_policy policy : policies) {
@@ -217,7 +209,7 @@ TEST_CASE(
 TEST_CASE("registry sharing: a creation failing at any index, after a shared one too, is rolled back",
           "[registry][sharing][faults]") {
     std::size_t after_shared = 0;
-    for (const ranktopo::config& c : golden_plans()) {
+    for (const ranktopo::config& c : ranktopo_test::served_golden_configs()) {
         INFO("config " << ranktopo::to_json(c));
         for (const sharing_policy policy : {sharing_policy::release, sharing_policy::identical}) {
             const ranktopo::init_options setup{true, false, policy, nullptr};
