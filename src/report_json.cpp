@@ -60,7 +60,8 @@ std::string diff_to_json(const config& before, const config& after, const std::v
     for (const option_info& o : options) {
         const std::string x = option_text(before, o);
         const std::string y = option_text(after, o);
-        if (x != y) j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
+        if (x != y)
+            j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
     }
     if (!dropped_options.empty()) j["dropped_options"] = dropped_options;
     j["communicators"] = ordered_json::array();
@@ -99,13 +100,13 @@ std::string lint_to_json(const lint_report& report) {
         ordered_json axes;
         for (std::size_t a = 0; a < axis_letters.size(); ++a)
             axes[std::string(1, axis_letters[a])] = f.axes.varying_in(static_cast<int>(a));
-        j["families"].push_back({{"name", f.name},
-                                 {"group_count", f.group_count},
-                                 {"group_size", f.group_size},
-                                 {"groups_varying", axes},
-                                 {"groups_crossing_nodes", f.groups_crossing_nodes >= 0
-                                                               ? ordered_json(f.groups_crossing_nodes)
-                                                               : ordered_json()}});
+        j["families"].push_back(
+            {{"name", f.name},
+             {"group_count", f.group_count},
+             {"group_size", f.group_size},
+             {"groups_varying", axes},
+             {"groups_crossing_nodes",
+              f.groups_crossing_nodes >= 0 ? ordered_json(f.groups_crossing_nodes) : ordered_json()}});
     }
     const auto findings = [](const std::vector<lint_finding>& list) {
         ordered_json out = ordered_json::array();

@@ -22,11 +22,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "quick_require.hpp"
 #include "ranktopo/cost.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/named_families.hpp"
 #include "ranktopo/validate.hpp"
-#include "quick_require.hpp"
 
 #ifndef RANKTOPO_GOLDEN_RELEASES_DIR
 #error "CMake passes RANKTOPO_GOLDEN_RELEASES_DIR"

@@ -7,10 +7,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "quick_require.hpp"
 #include "ranktopo/diff.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/plan.hpp"
-#include "quick_require.hpp"
 #include "test_support.hpp"
 
 namespace {

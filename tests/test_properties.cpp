@@ -13,9 +13,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "quick_require.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/ranktopo.hpp"
-#include "quick_require.hpp"
 #include "reference_model.hpp"
 #include "test_support.hpp"
 
