@@ -69,6 +69,12 @@ ranktopo_cli_test(diff_deepseek_to_latest EXIT 2 ARGS diff --model-config ${data
   --kv-transfer-config @${data}/deepseek_decode_kv.json --additional-config @${data}/deepseek_decode_additional.json
   --from-version 0.17.0rc1 --to-version latest -- serve /models/DeepSeek-V3 -tp 4 -dp 8 --enable-expert-parallel
   STDERR "the --to side: oproj_tensor_parallel_size \\(2\\) needs tensor_parallel_size 1 in vllm-ascend 0.25.1rc1")
+# The README's upgrade: DeepSeek-V3 on 4 x 16 NPUs with FlashComm2 to latest, which dropped it.
+ranktopo_cli_test(diff_deepseek_flashcomm2_to_latest EXIT 1 ARGS diff --from-version 0.17.0rc1 --to-version latest
+  --model-config ${data}/deepseek_v3_config.json --env VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE=2
+  -- serve /models/DeepSeek-V3 -tp 16 -dp 4 --enable-expert-parallel
+  STDOUT "flashcomm2_otp +removed +gone: flashcomm2_otp \\(32 groups of 2\\)\nflashcomm2_odp +removed +gone: flashcomm2_odp \\(8 groups of 8\\)"
+  STDERR "env VLLM_ASCEND_FLASHCOMM2_PARALLEL_SIZE is ignored by vllm-ascend 0.25.1rc1")
 # Before o_proj TP needed TP 1 (0.23.0rc1), the upgrade shows what changes.
 ranktopo_cli_test(diff_deepseek_to_0_22 EXIT 1 ARGS diff --model-config ${data}/deepseek_v3_config.json
   --kv-transfer-config @${data}/deepseek_decode_kv.json --additional-config @${data}/deepseek_decode_additional.json
