@@ -48,18 +48,16 @@ ordered_json members_json(const family& f, int rank) {
 
 }  // namespace
 
-std::string diff_to_json(const config& before, const config& after, const std::vector<std::string>& dropped_options) {
-    const plan old_plan = make_plan(before);
-    const plan new_plan = make_plan(after);
-    const plan_diff d = diff(old_plan, new_plan);
-    const std::vector<named_family> old_families = enabled_families(old_plan);
-    const std::vector<named_family> new_families = enabled_families(new_plan);
+std::string diff_to_json(const plan& before, const plan& after, const std::vector<std::string>& dropped_options) {
+    const plan_diff d = diff(before, after);
+    const std::vector<named_family> old_families = enabled_families(before);
+    const std::vector<named_family> new_families = enabled_families(after);
     ordered_json j;
     j["identical"] = d.identical();
     j["options"] = ordered_json::array();
     for (const option_info& o : options) {
-        const std::string x = option_text(before, o);
-        const std::string y = option_text(after, o);
+        const std::string x = option_text(before.topology, o);
+        const std::string y = option_text(after.topology, o);
         if (x != y)
             j["options"].push_back({{"name", o.name}, {"before", option_json(o, x)}, {"after", option_json(o, y)}});
     }

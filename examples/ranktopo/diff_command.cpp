@@ -163,7 +163,7 @@ int diff_command(arguments args) {
     std::string out;
     const output_options& output = opts.output;
     if (output.format == output_format::json) {
-        out = ranktopo::diff_to_json(before_config, after_config, dropped) + '\n';
+        out = ranktopo::diff_to_json(before, after, dropped) + '\n';
     } else {
         const bool color = output.colored();
         std::string options_line;

@@ -37,13 +37,12 @@ void write_plan_json(std::ostream& out, const plan& p);
 /// under "vllm_groups": [{"name", "groups"}, ...], streamed the same way.
 void write_plan_json_with_vllm_groups(std::ostream& out, const plan& p);
 
-/// `ranktopo diff --format json` of the two configs' plans: {"identical",
+/// `ranktopo diff --format json` of two plans: {"identical",
 /// "options": [{"name", "before", "after"}], "communicators": [{"name",
 /// "status", "before", "after", "ranks_changing_group", "groups_reordered",
 /// "example"}], "destroy_order_changed"}. `dropped_options` names options the
 /// after-side's release does not have: listed, and on each removed communicator.
-/// Throws config_error as make_plan() does.
-[[nodiscard]] std::string diff_to_json(const config& before, const config& after,
+[[nodiscard]] std::string diff_to_json(const plan& before, const plan& after,
                                        const std::vector<std::string>& dropped_options = {});
 
 /// `ranktopo lint --format json`: {"world_size", "sizes", "ranks_per_node",

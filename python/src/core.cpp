@@ -97,7 +97,7 @@ std::string plan_json(const ranktopo::plan& p) {
 
 /// `ranktopo diff --format json` of two configs' plans.
 std::string diff_json(const std::string& before_json, const std::string& after_json) {
-    return ranktopo::diff_to_json(ranktopo::parse_config(before_json), ranktopo::parse_config(after_json));
+    return ranktopo::diff_to_json(plan_of(before_json), plan_of(after_json));
 }
 
 /// `ranktopo lint --format json`.
