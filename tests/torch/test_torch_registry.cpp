@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "counting_store.hpp"
 #include "ranktopo/agreement.hpp"
 #include "ranktopo/io.hpp"
 #include "ranktopo/registry.hpp"
@@ -242,59 +243,14 @@ int run_rollback(checker& t, const ranktopo::torch::store& s, int n) {
     return t.failures;
 }
 
+using ranktopo_test::counting_store;
+
 /// Three rounds of 12 bytes: (round, rank, rank^2) as int32s.
-/// Forwards to another store, counting the calls that reach it.
-class counting_store : public c10d::Store {
-public:
-    explicit counting_store(ranktopo::torch::store inner) : inner_(std::move(inner)) {}
-    int calls = 0;
-    void set(const std::string& key, const std::vector<std::uint8_t>& value) override {
-        ++calls;
-        inner_->set(key, value);
-    }
-    std::vector<std::uint8_t> compareSet(const std::string& key, const std::vector<std::uint8_t>& expected,
-                                         const std::vector<std::uint8_t>& desired) override {
-        ++calls;
-        return inner_->compareSet(key, expected, desired);
-    }
-    std::vector<std::uint8_t> get(const std::string& key) override {
-        ++calls;
-        return inner_->get(key);
-    }
-    std::int64_t add(const std::string& key, std::int64_t value) override {
-        ++calls;
-        return inner_->add(key, value);
-    }
-    bool deleteKey(const std::string& key) override {
-        ++calls;
-        return inner_->deleteKey(key);
-    }
-    bool check(const std::vector<std::string>& keys) override {
-        ++calls;
-        return inner_->check(keys);
-    }
-    std::int64_t getNumKeys() override {
-        ++calls;
-        return inner_->getNumKeys();
-    }
-    void wait(const std::vector<std::string>& keys) override {
-        ++calls;
-        inner_->wait(keys);
-    }
-    void wait(const std::vector<std::string>& keys, const milliseconds& timeout) override {
-        ++calls;
-        inner_->wait(keys, timeout);
-    }
-
-private:
-    ranktopo::torch::store inner_;
-};
-
 int run_agree(checker& t, const ranktopo::torch::store& s, int n) {
     const auto counted = c10::make_intrusive<counting_store>(s);
     ranktopo::torch::backend b(counted, t.rank, n, milliseconds(60000));
     for (std::int32_t round = 0; round < 3; ++round) {
-        const int calls_before = counted->calls;
+        const long long calls_before = counted->calls;
         const std::int32_t mine[3] = {round, t.rank, t.rank * t.rank};
         const std::vector<std::byte> all = b.all_gather(std::as_bytes(std::span(mine)));
         t.check(all.size() == sizeof mine * static_cast<std::size_t>(n), "all_gather size");
@@ -305,7 +261,7 @@ int run_agree(checker& t, const ranktopo::torch::store& s, int n) {
                     "round " + std::to_string(round) + ": rank " + std::to_string(r) + "'s bytes");
         }
         // Rank 0 gathers and publishes; every other rank sets, waits, gets.
-        const int calls = counted->calls - calls_before;
+        const long long calls = counted->calls - calls_before;
         const int expected = t.rank == 0 ? n + 3 : 3;
         t.check(calls == expected, "store calls in round " + std::to_string(round) + ": " + std::to_string(calls) +
                                        ", expected " + std::to_string(expected));
