@@ -30,6 +30,20 @@ using ranktopo_test::engine_tp_handle;
 constexpr std::array<sharing_policy, 3> policies{sharing_policy::none, sharing_policy::release,
                                                  sharing_policy::identical};
 
+/// 16 ranks on 0.20.2rc1 where mc2, dynamic_eplb and fc3_quant_x hold ep's
+/// groups (mc2 is vLLM's ep from 0.18.0rc1; pp 2, so ep is not the world).
+ranktopo::config ep_groups_four_times() {
+    ranktopo::config c;
+    c.world_size = 16;
+    c.tensor_parallel_size = 2;
+    c.data_parallel_size = 4;
+    c.pipeline_parallel_size = 2;
+    c.vllm_ascend_version = *ranktopo::release::find("0.20.2rc1");
+    c.dynamic_eplb = true;
+    c.multistream_overlap_gate = true;
+    return c;
+}
+
 /// A family's groups, enumerated, in a canonical order.
 std::vector<std::vector<int>> enumerated(const ranktopo::family& f) {
     std::vector<std::vector<int>> groups = f.to_vectors();
@@ -248,14 +262,7 @@ TEST_CASE("registry sharing: a creation failing at any index, after a shared one
 
 TEST_CASE("registry sharing: lazy mode creates a shared handle once, for whichever accessor asks first",
           "[registry][sharing][lazy]") {
-    ranktopo::config c;  // mc2, dynamic_eplb and fc3_quant_x hold the EP groups; ep too
-    c.world_size = 16;   // pp 2: ep is not the world
-    c.tensor_parallel_size = 2;
-    c.data_parallel_size = 4;
-    c.pipeline_parallel_size = 2;
-    c.vllm_ascend_version = *ranktopo::release::find("0.20.2rc1");  // mc2 is vLLM's ep from 0.18.0rc1
-    c.dynamic_eplb = true;
-    c.multistream_overlap_gate = true;
+    const ranktopo::config c = ep_groups_four_times();
     recording_backend backend;
     registry r(ranktopo::creation_mode::lazy);
     r.init(c, backend, 5, ranktopo::init_options{true, false, sharing_policy::identical, nullptr});
@@ -276,14 +283,7 @@ TEST_CASE("registry sharing: lazy mode creates a shared handle once, for whichev
 }
 
 TEST_CASE("registry sharing: a key function decides which identical groups share", "[registry][sharing]") {
-    ranktopo::config c;
-    c.world_size = 16;  // pp 2: ep is not the world
-    c.tensor_parallel_size = 2;
-    c.data_parallel_size = 4;
-    c.pipeline_parallel_size = 2;
-    c.vllm_ascend_version = *ranktopo::release::find("0.20.2rc1");  // mc2 is vLLM's ep from 0.18.0rc1
-    c.dynamic_eplb = true;
-    c.multistream_overlap_gate = true;
+    const ranktopo::config c = ep_groups_four_times();
     const auto one_key = [](std::string_view, const ranktopo::config&) { return std::string("all"); };
     for (const ranktopo::sharing_key_function key : {ranktopo::sharing_key_function{nullptr}, +one_key}) {
         recording_backend backend;
